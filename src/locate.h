@@ -1,0 +1,11 @@
+/* Where srt finds its own files: the build tree when ./src/srt runs from
+ * it, else the install directories. */
+#pragma once
+
+/* Absolute path of the apply-seccomp helper (not checked for existence). */
+const char *locate_helper(void);
+/* Absolute path of srt's data directory (example settings, filters). */
+const char *locate_datadir(void);
+/* Find an executable by name in $PATH (or take it as is when it contains a
+ * '/').  Returns a malloc'd absolute path or NULL. */
+char *locate_program(const char *name);
