@@ -1,0 +1,52 @@
+#!/bin/sh
+# The whole test suite, the way CI runs it on a fresh Debian machine:
+#   1. install what is missing and build in the tree (scripts/setup-debian.sh)
+#   2. `make check` as the calling user (root in CI)
+#   3. as root: the same suite as the unprivileged user srtuser (created here)
+#   4. the same suite built with AddressSanitizer + UBSan
+#   5. `make distcheck` (tarball, VPATH build, install/uninstall)
+# Any failure stops the script with a nonzero status.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/setup-debian.sh
+jobs=$(nproc)
+work=$(mktemp -d /tmp/srt-ci.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+show_failures() { # builddir
+	for f in $(find "$1/tests" -name '*.log' 2>/dev/null); do
+		grep -q '^not ok\|^Bail out\|^ERROR\|^FAIL' "$f" && { echo "=== $f"; cat "$f"; }
+	done
+	return 1
+}
+
+# A private copy of the sources, unconfigured, for a second build.
+copy_tree() { # dest
+	cp -a "$top" "$1"
+	(cd "$1" && { [ ! -f Makefile ] || make -s distclean >/dev/null; })
+}
+
+echo "== make check as $(id -un)"
+make -j"$jobs" check || show_failures "$top"
+
+if [ "$(id -u)" = 0 ]; then
+	id srtuser >/dev/null 2>&1 || useradd -m srtuser
+	echo "== make check as unprivileged srtuser"
+	copy_tree "$work/user"
+	chown -R srtuser: "$work/user"
+	runuser -u srtuser -- sh -c "cd '$work/user' && ./configure -q && make -s -j$jobs && make -j$jobs check" ||
+		show_failures "$work/user"
+fi
+
+echo "== make check with ASan + UBSan"
+copy_tree "$work/asan"
+(cd "$work/asan" && ./configure -q --enable-sanitizers && make -s -j"$jobs" && make -j"$jobs" check) ||
+	show_failures "$work/asan"
+
+echo "== make distcheck"
+make -s distcheck
+
+echo "== all tests passed"

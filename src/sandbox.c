@@ -1,0 +1,218 @@
+#include "sandbox.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct sandbox {
+	struct event_base *base;
+	pid_t bwrap_pid;
+	pid_t child_pid; /* host PID of the sandbox's session leader, 0 until known */
+	int pending_signal; /* a signal that arrived before child_pid was known */
+	int status_fd;
+	struct event *status_ev;
+	struct event *chld_ev;
+	struct evbuffer *status_buf;
+	bool exited;
+	int wait_status;
+};
+
+/* The bwrap words, NUL-separated, in a sealed memfd that bwrap reads via
+ * --args.  Nothing of the plan passes through the kernel's argv limits. */
+static int args_memfd(const strv *args)
+{
+	_cleanup_close_ int fd = memfd_create("srt-bwrap-args", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	for (size_t i = 0; i < args->n; i++) {
+		const char *p = args->v[i];
+		size_t left = strlen(p) + 1; /* the NUL is the separator */
+		while (left > 0) {
+			ssize_t w = write(fd, p, left);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return -1;
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	return steal_fd(&fd);
+}
+
+/* In the forked child: give bwrap its two descriptors, hide the control fd,
+ * restore the signal state srt changed, and exec. */
+__attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts *o, int args_fd,
+						  int status_fd)
+{
+	sigset_t none;
+	char args_num[16], status_num[16];
+	char *argv[] = {(char *)o->bwrap_path, "--args", args_num, "--json-status-fd", status_num, NULL};
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (o->hide_fd >= 0) {
+		int null_fd = open("/dev/null", O_RDONLY);
+		if (null_fd < 0 || dup2(null_fd, o->hide_fd) < 0)
+			_exit(126);
+		close(null_fd);
+	}
+	if (fcntl(args_fd, F_SETFD, 0) < 0 || fcntl(status_fd, F_SETFD, 0) < 0)
+		_exit(126);
+	snprintf(args_num, sizeof(args_num), "%d", args_fd);
+	snprintf(status_num, sizeof(status_num), "%d", status_fd);
+	execv(o->bwrap_path, argv);
+	fprintf(stderr, "srt: cannot execute %s: %s\n", o->bwrap_path, strerror(errno));
+	_exit(127);
+}
+
+static void deliver_pending(struct sandbox *sb)
+{
+	if (sb->pending_signal && sb->child_pid > 0) {
+		kill(-sb->child_pid, sb->pending_signal);
+		sb->pending_signal = 0;
+	}
+}
+
+/* bwrap's status lines: { "child-pid": N, ... } then { "exit-code": N }. */
+static void on_status(evutil_socket_t fd, short what, void *arg)
+{
+	struct sandbox *sb = arg;
+	int r = evbuffer_read(sb->status_buf, fd, 4096);
+	char *line;
+
+	if (r <= 0) {
+		event_del(sb->status_ev);
+		return;
+	}
+	while ((line = evbuffer_readln(sb->status_buf, NULL, EVBUFFER_EOL_LF))) {
+		const char *p = strstr(line, "\"child-pid\"");
+		if (p && (p = strchr(p, ':'))) {
+			sb->child_pid = (pid_t)strtol(p + 1, NULL, 10);
+			log_debug("sandbox init has host pid %d", (int)sb->child_pid);
+			deliver_pending(sb);
+		}
+		free(line);
+	}
+}
+
+static void on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct sandbox *sb = arg;
+	int st;
+	pid_t r;
+
+	/* Only bwrap: other modules reap their own children. */
+	if (sb->exited || sb->bwrap_pid <= 0)
+		return;
+	r = waitpid(sb->bwrap_pid, &st, WNOHANG);
+	if (r == sb->bwrap_pid) {
+		sb->exited = true;
+		sb->wait_status = st;
+		event_base_loopexit(sb->base, NULL);
+	}
+}
+
+struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spawn_opts *o,
+			      char **ret_err)
+{
+	_cleanup_close_ int args_fd = args_memfd(o->args);
+	int pipefd[2];
+	struct sandbox *sb;
+	pid_t pid;
+
+	if (args_fd < 0) {
+		*ret_err = xasprintf("cannot prepare the bwrap arguments: %s", strerror(errno));
+		return NULL;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		*ret_err = xasprintf("pipe: %s", strerror(errno));
+		return NULL;
+	}
+	sb = xcalloc(1, sizeof(*sb));
+	sb->base = base;
+	sb->status_fd = pipefd[0];
+	sb->status_buf = evbuffer_new();
+	/* SIGCHLD is watched before the fork so an instant exit is not missed. */
+	sb->chld_ev = evsignal_new(base, SIGCHLD, on_sigchld, sb);
+	event_add(sb->chld_ev, NULL);
+	pid = fork();
+	if (pid < 0) {
+		*ret_err = xasprintf("fork: %s", strerror(errno));
+		close(pipefd[1]);
+		sandbox_free(sb);
+		return NULL;
+	}
+	if (pid == 0)
+		exec_bwrap(o, args_fd, pipefd[1]);
+	close(pipefd[1]);
+	sb->bwrap_pid = pid;
+	evutil_make_socket_nonblocking(sb->status_fd);
+	sb->status_ev = event_new(base, sb->status_fd, EV_READ | EV_PERSIST, on_status, sb);
+	event_add(sb->status_ev, NULL);
+	/* Catch a child that exited before SIGCHLD was routed to the loop. */
+	on_sigchld(SIGCHLD, 0, sb);
+	return sb;
+}
+
+void sandbox_signal(struct sandbox *sb, int sig)
+{
+	if (sb->exited)
+		return;
+	if (sb->child_pid > 0)
+		kill(-sb->child_pid, sig);
+	else
+		sb->pending_signal = sig;
+}
+
+void sandbox_kill(struct sandbox *sb)
+{
+	if (!sb->exited)
+		kill(sb->bwrap_pid, SIGKILL); /* --die-with-parent takes the rest */
+}
+
+bool sandbox_exited(const struct sandbox *sb) { return sb->exited; }
+
+int sandbox_exit_status(const struct sandbox *sb)
+{
+	if (WIFEXITED(sb->wait_status))
+		return WEXITSTATUS(sb->wait_status);
+	if (WIFSIGNALED(sb->wait_status))
+		return 128 + WTERMSIG(sb->wait_status);
+	return 1;
+}
+
+void sandbox_free(struct sandbox *sb)
+{
+	if (!sb)
+		return;
+	if (sb->bwrap_pid > 0 && !sb->exited) {
+		int st;
+		while (waitpid(sb->bwrap_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		sb->exited = true;
+		sb->wait_status = st;
+	}
+	if (sb->status_ev)
+		event_free(sb->status_ev);
+	if (sb->chld_ev)
+		event_free(sb->chld_ev);
+	if (sb->status_buf)
+		evbuffer_free(sb->status_buf);
+	close_keep_errno(sb->status_fd);
+	free(sb);
+}

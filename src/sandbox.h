@@ -1,0 +1,41 @@
+/* Running bwrap: spawn with the argument vector in a sealed memfd
+ * (--args FD, so large plans never hit E2BIG), learn the sandbox's host PID
+ * from --json-status-fd, forward signals to the sandbox, and turn the
+ * outcome into srt's exit status. */
+#pragma once
+
+#include "strv.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct event_base;
+struct sandbox;
+
+struct sandbox_spawn_opts {
+	const char *bwrap_path; /* absolute */
+	const strv *args;       /* bwrap words (no program name) */
+	int hide_fd;            /* fd number to point at /dev/null in the child, or -1 */
+};
+
+/* Fork and exec bwrap.  Returns NULL with *ret_err on failure.  The
+ * sandbox reports its exit through the event loop: sandbox_exited() turns
+ * true and the loop is asked to exit. */
+struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spawn_opts *opts,
+			      char **ret_err);
+
+/* Forward a signal to every process of the sandbox session (the command,
+ * its helpers), not to bwrap itself, so the command's own status comes back. */
+void sandbox_signal(struct sandbox *sb, int sig);
+
+/* Stop the sandbox now (used when srt itself must give up): SIGKILL. */
+void sandbox_kill(struct sandbox *sb);
+
+bool sandbox_exited(const struct sandbox *sb);
+
+/* srt's exit status: the command's exit code, 128+N when it (or bwrap)
+ * died of signal N. */
+int sandbox_exit_status(const struct sandbox *sb);
+
+/* Reap bwrap if still running (blocking) and free. */
+void sandbox_free(struct sandbox *sb);
