@@ -100,6 +100,11 @@ struct srt_config {
 	bool allow_pty;
 	bool has_windows;
 	char *java_agent_jar_path;
+	/* Normalised JSON (unknown keys stripped) of subtrees srt validates
+	 * but does not model field by field; NULL when absent. */
+	char *credentials_json;
+	char *tls_terminate_json;
+	char *windows_json;
 };
 
 /* Built-in defaults (no network, default write paths, reads unrestricted). */
@@ -126,5 +131,9 @@ int config_check_enforceable(const struct srt_config *cfg, char **ret_err);
 /* Normalised JSON of the settings (unknown keys stripped, defaults filled),
  * pretty-printed, for --dry-run and debug lines. */
 char *config_to_json(const struct srt_config *cfg, bool pretty);
+
+/* One debug line per macOS/Windows-only key that is set (validated,
+ * ignored on Linux).  Called by main; config.c prints nothing else. */
+void config_log_ignored_keys(const struct srt_config *cfg);
 
 void config_free(struct srt_config *cfg);

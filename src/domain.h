@@ -19,3 +19,35 @@ bool domain_entry_validate(const char *entry, enum domain_entry_kind kind, char 
  * A bracketed IPv6 host is returned unbracketed and canonical.  Returns
  * 0 or -1 when the entry does not follow the grammar. */
 int domain_entry_split(const char *entry, char **ret_host, int *ret_port);
+
+/* The three messages (zod wording of upstream). */
+#define DOMAIN_PATTERN_MESSAGE                                                                    \
+	"Invalid domain pattern. Must be a valid domain (e.g., \"example.com\"), a wildcard "   \
+	"(e.g., \"*.example.com\"), or a bracketed IPv6 literal (e.g., \"[::1]\", "             \
+	"\"[2001:db8::1]:443\"). Overly broad patterns like \"*.com\" or \"*\" are not allowed " \
+	"for security reasons."
+#define DOMAIN_ALLOW_MESSAGE                                                                      \
+	DOMAIN_PATTERN_MESSAGE " An optional \":port\" suffix (1-65535) restricts the entry to that port."
+#define DOMAIN_DENY_MESSAGE                                                                       \
+	DOMAIN_PATTERN_MESSAGE " In deniedDomains a bare \"*\" (deny-all) is also accepted, and an " \
+			       "optional \":port\" suffix (1-65535) restricts the entry to that port."
+
+/* Host part of an entry, no port (upstream isValidDomainPattern): an IPv6
+ * literal (unbracketed, zone allowed), "localhost", "*.a.b", or a name
+ * with a dot that neither starts nor ends with one. */
+bool domain_host_pattern_valid(const char *host);
+
+/* Case-insensitive match of a host against a host pattern without port:
+ * "*" matches all, "*.base" strict subdomains of base (never an IP
+ * literal), anything else exact equality. */
+bool domain_pattern_matches(const char *host, const char *pattern);
+
+/* Host canonicalisation as a URL parser does it (lowercase, IPv4
+ * shorthand folded, IPv6 compressed and unbracketed, IPv4-mapped IPv6 as
+ * IPv4, one trailing dot removed).  NULL if the host is unparseable. */
+char *domain_canonical_host(const char *host);
+
+/* Strict IP literal checks (node's net.isIP): dotted quad without leading
+ * zeros; IPv6 unbracketed, optional "%zone". */
+bool ip_is_v4(const char *s);
+bool ip_is_v6(const char *s);

@@ -1,0 +1,107 @@
+#!/bin/bash
+# The settings corpus: every tests/settings/NAME.expect is one case, run
+# through config_load() (tests/config-load, the same code srt uses).
+#
+# Sidecar directives, one per line:
+#   status N         expected exit status (0 valid, 1 refused)
+#   match TEXT       TEXT must occur in the output (fixed string)
+#   nomatch TEXT     TEXT must not occur
+#   path KIND        how NAME.json is handed over instead of "-s NAME.json":
+#                      missing     -s pointing at a file that does not exist
+#                      dir         -s pointing at a directory
+#                      unreadable  a mode-000 copy, read as an unprivileged user
+#                      default     no -s; the file is $HOME/.srt-settings.json
+#                      default-missing  no -s and no default file
+#   enforce          also run config_check_enforceable()
+#   ref ...          for scripts/compare-settings-ref.sh only (ignored here)
+set -u
+shopt -s nullglob
+: "${SRT_TEST_SRCDIR:=$(cd "$(dirname "$0")" && pwd)}"
+: "${SRT_TEST_BUILDDIR:=$SRT_TEST_SRCDIR}"
+LOADER=${CONFIG_LOAD:-$SRT_TEST_BUILDDIR/config-load}
+CORPUS=$SRT_TEST_SRCDIR/settings
+SRTUSER=${SRT_TEST_USER:-srtuser}
+
+TESTDIR=$(mktemp -d /tmp/srt-corpus.XXXXXX)
+chmod 755 "$TESTDIR"
+trap 'rm -rf "$TESTDIR"' EXIT
+
+n=0 failed=0
+report() { # ok|notok name
+	n=$((n + 1))
+	if [ "$1" = ok ]; then echo "ok $n - $2"; else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+if [ ! -x "$LOADER" ]; then
+	echo "1..0 # config-load not built: $LOADER"
+	exit 1
+fi
+
+for expect in "$CORPUS"/*.expect; do
+	name=$(basename "$expect" .expect)
+	json=$CORPUS/$name.json
+	want_status=0 kind=file enforce=
+	matches=() nomatches=()
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		'status '*) want_status=${line#status } ;;
+		'match '*) matches+=("${line#match }") ;;
+		'nomatch '*) nomatches+=("${line#nomatch }") ;;
+		'path '*) kind=${line#path } ;;
+		enforce) enforce=--enforce ;;
+		'ref'*|'#'*|'') ;;
+		*) echo "# $name.expect: unknown directive: $line"; want_status=bad ;;
+		esac
+	done <"$expect"
+
+	case_home=$TESTDIR/$name.home
+	mkdir -p "$case_home"
+	runas=()
+	case $kind in
+	file) args=(-s "$json") ;;
+	missing) args=(-s "$TESTDIR/$name.json") ;;
+	dir) mkdir -p "$TESTDIR/$name.json"; args=(-s "$TESTDIR/$name.json") ;;
+	unreadable)
+		cp "$json" "$TESTDIR/$name.json"
+		chmod 000 "$TESTDIR/$name.json"
+		args=(-s "$TESTDIR/$name.json")
+		# root reads anything: drop to an unprivileged user for this one.
+		if [ "$(id -u)" = 0 ]; then
+			if ! id "$SRTUSER" >/dev/null 2>&1; then
+				report notok "$name (no unprivileged user '$SRTUSER' to test with)"
+				continue
+			fi
+			runas=(runuser -u "$SRTUSER" --)
+		fi
+		;;
+	default) cp "$json" "$case_home/.srt-settings.json"; args=() ;;
+	default-missing) args=() ;;
+	*) report notok "$name (bad path kind $kind)"; continue ;;
+	esac
+
+	out=$(HOME=$case_home "${runas[@]}" "$LOADER" -d $enforce "${args[@]}" 2>&1)
+	status=$?
+	# Messages name the path as given: make it relative to the corpus.
+	out=${out//"$CORPUS/"/}
+	out=${out//"$TESTDIR/"/}
+	out=${out//"$case_home/"/"~/"}
+	bad=
+	[ "$status" = "$want_status" ] || bad="status $status, want $want_status"
+	for m in "${matches[@]}"; do
+		[[ $out == *"$m"* ]] || bad="${bad:+$bad; }missing: $m"
+	done
+	for m in "${nomatches[@]}"; do
+		[[ $out == *"$m"* ]] && bad="${bad:+$bad; }unexpected: $m"
+	done
+	if [ -z "$bad" ]; then
+		report ok "$name"
+	else
+		report notok "$name: $bad"
+		printf '%s\n' "$out" | head -20 | sed 's/^/#   /'
+	fi
+done
+echo "1..$n"
+[ "$failed" = 0 ]
