@@ -1,0 +1,374 @@
+/* Mandatory deny names and their discovery with ripgrep (see mandatory.h). */
+#include "mandatory.h"
+
+#include "log.h"
+#include "paths.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define RG_TIMEOUT_MS 10000
+#define RG_MAX_OUTPUT (64u << 20)
+#define GITFILE_MAX 4096
+
+/* The one list.  The original's names first, then the package-manager and
+ * shell files srt protects too. */
+const struct mandatory_name mandatory_names[] = {
+	{ ".gitconfig", MANDATORY_FILE },
+	{ ".gitmodules", MANDATORY_FILE },
+	{ ".bashrc", MANDATORY_FILE },
+	{ ".bash_profile", MANDATORY_FILE },
+	{ ".zshrc", MANDATORY_FILE },
+	{ ".zprofile", MANDATORY_FILE },
+	{ ".profile", MANDATORY_FILE },
+	{ ".ripgreprc", MANDATORY_FILE },
+	{ ".mcp.json", MANDATORY_FILE },
+	{ ".vscode", MANDATORY_DIR },
+	{ ".idea", MANDATORY_DIR },
+	{ ".claude/commands", MANDATORY_DIR },
+	{ ".claude/agents", MANDATORY_DIR },
+	/* srt additions */
+	{ ".npmrc", MANDATORY_FILE },
+	{ ".yarnrc", MANDATORY_FILE },
+	{ ".yarnrc.yml", MANDATORY_FILE },
+	{ ".pypirc", MANDATORY_FILE },
+	{ ".zshenv", MANDATORY_FILE },
+	{ ".zlogin", MANDATORY_FILE },
+	{ ".mcp-settings.json", MANDATORY_FILE },
+};
+const size_t mandatory_n_names = sizeof(mandatory_names) / sizeof(mandatory_names[0]);
+
+bool mandatory_strip_marker(char *p)
+{
+	size_t n = strlen(p);
+	if (n > 1 && p[n - 1] == '/') {
+		p[n - 1] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static void push_marked(strv *out, const char *path, enum mandatory_kind kind)
+{
+	strv_push_take(out, xasprintf("%s%s", path, kind == MANDATORY_DIR ? "/" : ""));
+}
+
+/* Read "gitdir: X" (or a one-line relative path in commondir) from file;
+ * the result is made absolute against base. */
+static char *read_git_pointer(const char *file, const char *prefix, const char *base)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	char *p, *nl;
+
+	if (read_file_max(file, GITFILE_MAX, &data, &len) < 0)
+		return NULL;
+	p = data;
+	if (prefix) {
+		if (!str_has_prefix(p, prefix))
+			return NULL;
+		p += strlen(prefix);
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	nl = strpbrk(p, "\r\n");
+	if (nl)
+		*nl = '\0';
+	if (!*p)
+		return NULL;
+	return path_normalize(p, base, "/");
+}
+
+static void git_dir_entries(const char *gitdir, bool allow_git_config, strv *out)
+{
+	_cleanup_free_ char *hooks = path_join(gitdir, "hooks");
+	push_marked(out, hooks, MANDATORY_DIR);
+	if (!allow_git_config) {
+		_cleanup_free_ char *config = path_join(gitdir, "config");
+		push_marked(out, config, MANDATORY_FILE);
+	}
+}
+
+void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
+{
+	_cleanup_free_ char *dotgit = path_join(repo, ".git");
+	struct stat st;
+
+	if (lstat(dotgit, &st) < 0)
+		return; /* absent: a mount there would break "git init" */
+	if (S_ISDIR(st.st_mode)) {
+		git_dir_entries(dotgit, allow_git_config, out);
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		return;
+	/* A worktree or submodule pointer: keep the file itself read-only
+	 * (so no .git/hooks can be made under it), and protect the git
+	 * directory it names; mounts.c drops these if they are read-only
+	 * anyway. */
+	push_marked(out, dotgit, MANDATORY_FILE);
+	_cleanup_free_ char *gitdir = read_git_pointer(dotgit, "gitdir:", repo);
+	if (!gitdir)
+		return;
+	git_dir_entries(gitdir, allow_git_config, out);
+	_cleanup_free_ char *cfile = path_join(gitdir, "commondir");
+	_cleanup_free_ char *common = read_git_pointer(cfile, NULL, gitdir);
+	if (common)
+		git_dir_entries(common, allow_git_config, out);
+}
+
+void mandatory_root_candidates(const char *root, bool allow_git_config, strv *out)
+{
+	for (size_t i = 0; i < mandatory_n_names; i++) {
+		_cleanup_free_ char *p = path_join(root, mandatory_names[i].name);
+		push_marked(out, p, mandatory_names[i].kind);
+	}
+	mandatory_git_protect(root, allow_git_config, out);
+}
+
+static bool lower_eq(const char *a, size_t n, const char *b)
+{
+	if (strlen(b) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (tolower((unsigned char)a[i]) != (unsigned char)b[i])
+			return false;
+	return true;
+}
+
+/* Join root with the first n segments of rel. */
+static char *join_segments(const char *root, char **seg, size_t n)
+{
+	char *p = xstrdup(root);
+	for (size_t i = 0; i < n; i++) {
+		char *q = path_join(p, seg[i]);
+		free(p);
+		p = q;
+	}
+	return p;
+}
+
+void mandatory_classify(const char *root, const char *found, int depth, bool allow_git_config,
+			strv *out)
+{
+	_cleanup_free_ char *rel = NULL;
+	strv seg = { 0 };
+	char *save = NULL;
+	size_t rl = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		rl = 0;
+	else if (!path_is_within(found, root))
+		return;
+	rel = xstrdup(found + rl);
+	for (char *t = strtok_r(rel, "/", &save); t; t = strtok_r(NULL, "/", &save))
+		strv_push(&seg, t);
+
+	/* A dangerous name counts when it lies within `depth` components of
+	 * the root (index <= depth-1), the same rule for files and
+	 * directories. */
+	for (size_t i = 0; i < seg.n && i < (size_t)depth; i++) {
+		const char *s = seg.v[i];
+		size_t n = strlen(s);
+		bool last = i + 1 == seg.n;
+
+		if (lower_eq(s, n, ".git")) {
+			_cleanup_free_ char *repo = join_segments(root, seg.v, i);
+			mandatory_git_protect(repo, allow_git_config, out);
+			break;
+		}
+		if (lower_eq(s, n, ".claude") && i + 1 < seg.n) {
+			const char *t = seg.v[i + 1];
+			if (lower_eq(t, strlen(t), "commands") || lower_eq(t, strlen(t), "agents")) {
+				_cleanup_free_ char *p = join_segments(root, seg.v, i + 2);
+				push_marked(out, p, MANDATORY_DIR);
+				break;
+			}
+		}
+		bool hit = false;
+		for (size_t k = 0; k < mandatory_n_names && !hit; k++) {
+			const struct mandatory_name *m = &mandatory_names[k];
+			if (strchr(m->name, '/') || !lower_eq(s, n, m->name))
+				continue;
+			if (m->kind == MANDATORY_FILE && !last)
+				continue;
+			_cleanup_free_ char *p = join_segments(root, seg.v, i + 1);
+			push_marked(out, p, m->kind);
+			hit = true;
+		}
+		if (hit)
+			break;
+	}
+	strv_clear(&seg);
+}
+
+void mandatory_rg_argv(const struct srt_config *cfg, const strv *roots, strv *out)
+{
+	const char *cmd = cfg->ripgrep_command ? cfg->ripgrep_command : "rg";
+	int depth = cfg->mandatory_deny_search_depth > 0 ? cfg->mandatory_deny_search_depth : 3;
+
+	strv_push(out, cfg->ripgrep_argv0 ? cfg->ripgrep_argv0 : cmd);
+	strv_extend(out, &cfg->ripgrep_args);
+	strv_pushv(out, (const char *const[]){ "--files", "--hidden", "--no-ignore", "--no-config",
+					      "--no-messages", "--max-depth", NULL });
+	strv_pushf(out, "%d", depth + 1);
+	for (size_t i = 0; i < mandatory_n_names; i++) {
+		const struct mandatory_name *m = &mandatory_names[i];
+		strv_push(out, "--iglob");
+		if (m->kind == MANDATORY_DIR)
+			strv_pushf(out, "**/%s/**", m->name);
+		else
+			strv_push(out, m->name);
+	}
+	/* Git: directories via HEAD (hooks may not exist yet), pointer files
+	 * (worktrees, submodules) via the name itself. */
+	strv_pushv(out, (const char *const[]){ "--iglob", "**/.git/HEAD", "--iglob", ".git", "-g",
+					      "!**/node_modules/**", "--", NULL });
+	strv_extend(out, roots);
+}
+
+/* Spawn argv (file = program to run) and collect its stdout, with a
+ * timeout.  Returns the wait status, or -errno when it could not run. */
+static int run_capture(const char *file, char **argv, char **ret_out, size_t *ret_len)
+{
+	int pout[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int r, status = 0;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct timespec t0, now;
+	bool killed = false;
+
+	if (pipe2(pout, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	r = posix_spawnp(&pid, file, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pout[1]);
+	if (r != 0) {
+		close(pout[0]);
+		return -r;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pfd = { .fd = pout[0], .events = POLLIN };
+		long elapsed;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (elapsed >= RG_TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		r = poll(&pfd, 1, (int)(RG_TIMEOUT_MS - elapsed));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 1 << 17;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = read(pout[0], buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > RG_MAX_OUTPUT) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+	}
+	close(pout[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!buf)
+		buf = xmalloc(1);
+	buf[len] = '\0';
+	*ret_out = buf;
+	*ret_len = len;
+	if (killed)
+		return -ETIMEDOUT;
+	return status;
+}
+
+int mandatory_discover(const struct srt_config *cfg, const strv *roots, strv *out, char **ret_err)
+{
+	const char *cmd = cfg->ripgrep_command ? cfg->ripgrep_command : "rg";
+	int depth = cfg->mandatory_deny_search_depth > 0 ? cfg->mandatory_deny_search_depth : 3;
+	strv argv = { 0 };
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int st;
+
+	if (roots->n == 0)
+		return 0;
+	mandatory_rg_argv(cfg, roots, &argv);
+	st = run_capture(cmd, strv_argv(&argv), &text, &len);
+	strv_clear(&argv);
+	if (st == -ENOENT || st == -EACCES) {
+		*ret_err = xasprintf("cannot run ripgrep (ripgrep.command \"%s\"): %s. srt needs ripgrep to find "
+				     "the dangerous files (.bashrc, .git/hooks, ...) inside the writable paths; "
+				     "install ripgrep or set ripgrep.command in the settings",
+				     cmd, strerror(-st));
+		return -1;
+	}
+	if (st == -ETIMEDOUT) {
+		*ret_err = xasprintf("ripgrep (ripgrep.command \"%s\") took longer than %d s or printed more than "
+				     "%u MiB while looking for dangerous files; refusing to run unprotected",
+				     cmd, RG_TIMEOUT_MS / 1000, RG_MAX_OUTPUT >> 20);
+		return -1;
+	}
+	if (st < 0) {
+		*ret_err = xasprintf("cannot run ripgrep (ripgrep.command \"%s\"): %s", cmd, strerror(-st));
+		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 2) {
+		*ret_err = xasprintf("ripgrep (ripgrep.command \"%s\") failed (%s %d) while looking for dangerous "
+				     "files; refusing to run unprotected",
+				     cmd, WIFEXITED(st) ? "exit status" : "signal",
+				     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		return -1;
+	}
+	/* 0: matches, 1: none, 2: some directory could not be read (what was
+	 * listed is still good; an unreadable directory is unreadable inside
+	 * the sandbox too). */
+	if (WEXITSTATUS(st) == 2)
+		log_debug("ripgrep could not read every directory below the writable paths");
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		const char *best = NULL;
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (line[0] != '/')
+			continue;
+		/* The deepest root holding the match decides the depth. */
+		for (size_t i = 0; i < roots->n; i++)
+			if (path_is_within(line, roots->v[i]) &&
+			    (!best || strlen(roots->v[i]) > strlen(best)))
+				best = roots->v[i];
+		if (best)
+			mandatory_classify(best, line, depth, cfg->filesystem.allow_git_config, out);
+	}
+	return 0;
+}

@@ -1,0 +1,720 @@
+/* The filesystem plan (see mounts.h).
+ *
+ * Model: every path named by the settings (after normalisation, glob
+ * expansion and symlink resolution) becomes one candidate destination with
+ * a set of flags (write, deny-read, allow-read, deny-write).  Flags on the
+ * same destination are settled first (allowRead beats denyRead, denyWrite
+ * beats allowWrite, a write path is readable).  Candidates are then
+ * processed shallowest first; each looks at the mount that covers it (the
+ * deepest already planned mount above it) and is emitted only if it changes
+ * something:
+ *   write       emitted unless already writable, or under a write deny;
+ *   deny-read   tmpfs (dir) or /dev/null (file), unless already hidden;
+ *   allow-read  read-only bind, only inside a hidden (tmpfs) area;
+ *   deny-write  read-only bind if it exists and is writable; if absent, a
+ *               placeholder at the first missing component.
+ * Because bwrap binds each source from the host tree, a mount buries every
+ * earlier mount below its destination; emitting the final list sorted by
+ * depth means that never happens, which replaces the original's
+ * "re-application" step and guarantees one mount per destination.
+ * Finally every existing directory above a write deny whose parent is
+ * writable is pinned (bound onto itself, writable as before): the kernel
+ * refuses to rename a mount point, so `mv .git x` cannot carry a deny away
+ * and let the command recreate the path unprotected. */
+#include "mounts.h"
+
+#include "log.h"
+#include "mandatory.h"
+#include "paths.h"
+#include "placeholder.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_GLOB_MATCHES 8000
+
+enum {
+	F_WRITE = 1,
+	F_DENY_READ = 2,
+	F_ALLOW_READ = 4,
+	F_DENY_WRITE = 8,
+	F_DIR = 16,     /* deny-write names a directory (placeholder type) */
+	F_DEFAULT = 32, /* only a default write path */
+};
+
+/* A string -> index map (open addressing). */
+struct smap {
+	char **keys;
+	size_t *vals;
+	size_t cap, n;
+};
+
+static size_t smap_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static size_t *smap_slot(struct smap *m, const char *key, bool insert);
+
+static void smap_grow(struct smap *m)
+{
+	struct smap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = xcalloc(m->cap, sizeof(char *));
+	m->vals = xcalloc(m->cap, sizeof(size_t));
+	m->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i]) {
+			size_t *v = smap_slot(m, old.keys[i], true);
+			*v = old.vals[i];
+			free(old.keys[i]);
+		}
+	free(old.keys);
+	free(old.vals);
+}
+
+static size_t *smap_slot(struct smap *m, const char *key, bool insert)
+{
+	size_t i;
+	if (insert && (m->n + 1) * 2 > m->cap)
+		smap_grow(m);
+	if (!m->cap)
+		return NULL;
+	for (i = smap_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->keys[i], key) == 0)
+			return &m->vals[i];
+	if (!insert)
+		return NULL;
+	m->keys[i] = xstrdup(key);
+	m->n++;
+	return &m->vals[i];
+}
+
+static void smap_free(struct smap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	*m = (struct smap){ 0 };
+}
+
+struct cand {
+	char *path;
+	unsigned flags;
+	size_t depth;
+};
+
+struct fs_plan {
+	bool disabled;
+	struct mount_op *ops;
+	size_t n_ops, cap_ops;
+	size_t *depth; /* parallel to ops while building */
+	struct smap by_dest;
+	char *tmpdir;
+	struct ph_registry *reg;
+	/* candidates while building */
+	struct cand *cands;
+	size_t n_cands, cap_cands;
+	struct smap cand_idx;
+};
+
+static void add_op(struct fs_plan *p, enum mount_kind kind, enum mount_why why, const char *src,
+		   const char *dest)
+{
+	if (p->n_ops == p->cap_ops) {
+		p->cap_ops = p->cap_ops ? p->cap_ops * 2 : 64;
+		p->ops = xrealloc(p->ops, p->cap_ops * sizeof(*p->ops));
+	}
+	p->ops[p->n_ops] = (struct mount_op){ kind, why, src ? xstrdup(src) : NULL, xstrdup(dest) };
+	*smap_slot(&p->by_dest, dest, true) = p->n_ops;
+	p->n_ops++;
+}
+
+static const struct mount_op *op_at(const struct fs_plan *p, const char *dest)
+{
+	size_t *i = smap_slot((struct smap *)&p->by_dest, dest, false);
+	return i ? &p->ops[*i] : NULL;
+}
+
+/* The deepest planned mount strictly above path ("/" always exists). */
+static const struct mount_op *covering(const struct fs_plan *p, const char *path)
+{
+	_cleanup_free_ char *buf = xstrdup(path);
+	for (;;) {
+		char *slash = strrchr(buf, '/');
+		const struct mount_op *op;
+		if (!slash || slash == buf) {
+			if (strcmp(buf, "/") == 0)
+				return &p->ops[0];
+			buf[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+		op = op_at(p, buf);
+		if (op)
+			return op;
+	}
+}
+
+static bool op_writable(const struct mount_op *op)
+{
+	return op->kind == MOUNT_BIND;
+}
+
+static bool op_hidden(const struct mount_op *op)
+{
+	return op->kind == MOUNT_TMPFS;
+}
+
+static bool op_write_denied(const struct mount_op *op)
+{
+	return op->why == WHY_DENY_WRITE || op->why == WHY_HELD || op->why == WHY_PLACEHOLDER;
+}
+
+static void add_cand(struct fs_plan *p, const char *path, unsigned flags)
+{
+	size_t *i = smap_slot(&p->cand_idx, path, false);
+	if (i) {
+		/* A default write path named again by allowWrite is explicit. */
+		if ((flags & F_WRITE) && !(flags & F_DEFAULT))
+			p->cands[*i].flags &= ~(unsigned)F_DEFAULT;
+		if ((p->cands[*i].flags & F_WRITE) && (flags & F_DEFAULT))
+			flags &= ~(unsigned)F_DEFAULT;
+		p->cands[*i].flags |= flags;
+		return;
+	}
+	if (p->n_cands == p->cap_cands) {
+		p->cap_cands = p->cap_cands ? p->cap_cands * 2 : 64;
+		p->cands = xrealloc(p->cands, p->cap_cands * sizeof(*p->cands));
+	}
+	p->cands[p->n_cands] = (struct cand){ xstrdup(path), flags, path_depth(path) };
+	*smap_slot(&p->cand_idx, path, true) = p->n_cands;
+	p->n_cands++;
+}
+
+enum list_mode { LIST_ALLOW, LIST_DENY_READ, LIST_DENY_WRITE };
+
+static const char *list_name(enum list_mode m, bool write)
+{
+	if (m == LIST_ALLOW)
+		return write ? "allowWrite" : "allowRead";
+	return m == LIST_DENY_READ ? "denyRead" : "denyWrite";
+}
+
+/* Normalise, expand and resolve one settings list into out. */
+static int expand_list(const struct fs_entries *list, enum list_mode mode, bool write, const char *cwd,
+		       const char *home, strv *out, char **ret_err)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		_cleanup_free_ char *p = path_normalize(list->v[i].path, cwd, home);
+		strv matches = { 0 };
+		size_t len;
+
+		if (!p)
+			continue;
+		/* "X/ **" means X and everything below: X as a whole. */
+		len = strlen(p);
+		if (!list->v[i].literal && len > 3 && str_has_suffix(p, "/**"))
+			p[len - 3] = '\0';
+		if (!list->v[i].literal && path_has_glob(p)) {
+			int n = path_glob(p, &matches, MAX_GLOB_MATCHES);
+			if (n < 0) {
+				*ret_err = xasprintf("filesystem.%s pattern \"%s\" matches more than %d paths; "
+						     "narrow it down",
+						     list_name(mode, write), list->v[i].path, MAX_GLOB_MATCHES);
+				strv_clear(&matches);
+				return -1;
+			}
+			log_debug("%s glob %s: %d matches", list_name(mode, write), p, n);
+		} else {
+			strv_push(&matches, p);
+		}
+		for (size_t k = 0; k < matches.n; k++) {
+			char *r = NULL;
+			int e;
+			if (mode == LIST_ALLOW) {
+				e = path_resolve_allow(matches.v[k], &r);
+				if (e == -EXDEV)
+					log_debug("skipping %s %s: its symlink escapes to %s", list_name(mode, write),
+						  matches.v[k], "an ancestor or a top-level directory");
+				if (e < 0)
+					continue;
+				if (write && path_is_within(r, "/dev")) {
+					free(r);
+					continue;
+				}
+			} else {
+				e = path_resolve(matches.v[k], &r);
+				if (e < 0) {
+					*ret_err = xasprintf("filesystem.%s path %s: %s", list_name(mode, write),
+							     matches.v[k], strerror(-e));
+					strv_clear(&matches);
+					return -1;
+				}
+				if (mode == LIST_DENY_READ && access(r, F_OK) < 0 && errno == ENOENT) {
+					free(r);
+					continue; /* nothing there to hide */
+				}
+			}
+			strv_push_take(out, r);
+		}
+		strv_clear(&matches);
+	}
+	return 0;
+}
+
+/* "/" in denyRead: every top-level entry but /proc /dev /sys and those an
+ * allowRead entry covers. */
+static void expand_root_deny(strv *deny_read, const strv *allow_read)
+{
+	strv add = { 0 };
+	bool had = false;
+	size_t j = 0;
+
+	for (size_t i = 0; i < deny_read->n; i++) {
+		if (strcmp(deny_read->v[i], "/") == 0) {
+			had = true;
+			free(deny_read->v[i]);
+			continue;
+		}
+		deny_read->v[j++] = deny_read->v[i];
+	}
+	deny_read->n = j;
+	if (deny_read->v)
+		deny_read->v[j] = NULL;
+	if (!had)
+		return;
+	DIR *d = opendir("/");
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		bool covered = false;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, "proc") ||
+		    !strcmp(de->d_name, "dev") || !strcmp(de->d_name, "sys"))
+			continue;
+		p = path_join("/", de->d_name);
+		for (size_t k = 0; k < allow_read->n && !covered; k++)
+			covered = path_is_within(p, allow_read->v[k]);
+		if (!covered)
+			strv_push(&add, p);
+	}
+	closedir(d);
+	paths_sort_unique(&add);
+	strv_extend(deny_read, &add);
+	strv_clear(&add);
+}
+
+/* True if path is hidden by a denyRead that no allowRead re-opens. */
+static bool read_hidden(const char *path, const strv *dr, const strv *ar)
+{
+	size_t best_dr = 0, best_ar = 0;
+	for (size_t i = 0; i < dr->n; i++)
+		if (path_is_within(path, dr->v[i]) && strlen(dr->v[i]) + 1 > best_dr)
+			best_dr = strlen(dr->v[i]) + 1;
+	for (size_t i = 0; i < ar->n; i++)
+		if (path_is_within(path, ar->v[i]) && strlen(ar->v[i]) + 1 > best_ar)
+			best_ar = strlen(ar->v[i]) + 1;
+	return best_dr > best_ar;
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return path_cmp(x->path, y->path);
+}
+
+/* A write deny at p (dir: absent form needs a directory). */
+static int plan_deny_write(struct fs_plan *p, const char *path, bool dir, char **ret_err)
+{
+	struct stat st;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (lstat(path, &st) == 0) {
+			const struct mount_op *cov = covering(p, path);
+			if (!op_writable(cov) || op_at(p, path))
+				return 0;
+			ph_adopt(p->reg, path, &st);
+			add_op(p, MOUNT_RO_BIND, WHY_DENY_WRITE, path, path);
+			return 0;
+		}
+		/* Absent: find the first missing component. */
+		_cleanup_free_ char *comp = xstrdup(path);
+		_cleanup_free_ char *exist = NULL;
+		for (;;) {
+			_cleanup_free_ char *parent = path_parent(comp);
+			if (lstat(parent, &st) == 0) {
+				exist = steal_pointer(&parent);
+				break;
+			}
+			free(comp);
+			comp = steal_pointer(&parent);
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			/* A file on the way (a .git pointer file): hold it. */
+			if (!op_at(p, exist) && op_writable(covering(p, exist))) {
+				ph_adopt(p->reg, exist, &st);
+				add_op(p, MOUNT_RO_BIND, WHY_HELD, exist, exist);
+			}
+			return 0;
+		}
+		if (op_at(p, comp) || !op_writable(covering(p, comp)))
+			return 0;
+		bool make_dir = dir || strcmp(comp, path) != 0;
+		int e = ph_create(p->reg, comp, make_dir);
+		if (e == 0) {
+			log_debug("placeholder %s%s for %s", comp, make_dir ? "/" : "", path);
+			if (make_dir)
+				add_op(p, MOUNT_RO_BIND, WHY_PLACEHOLDER, comp, comp);
+			else
+				add_op(p, MOUNT_MASK, WHY_PLACEHOLDER, NULL, comp);
+			return 0;
+		}
+		if (e == -EEXIST)
+			continue; /* appeared meanwhile: deny what is there */
+		if (e == -EACCES || e == -EPERM || e == -EROFS) {
+			/* Nobody can create it, so the command cannot either. */
+			log_debug("no placeholder for %s: %s", comp, strerror(-e));
+			return 0;
+		}
+		*ret_err = xasprintf("cannot create the placeholder %s (protecting %s): %s", comp, path, strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
+static int plan_cand(struct fs_plan *p, const struct cand *c, char **ret_err)
+{
+	unsigned f = c->flags;
+	const struct mount_op *cov;
+	struct stat st;
+
+	if ((f & F_DENY_READ) && (f & F_ALLOW_READ))
+		f &= ~(unsigned)F_DENY_READ;
+	if ((f & F_DENY_READ) && (f & F_WRITE))
+		f &= ~(unsigned)F_DENY_READ; /* write access implies read */
+	if (strcmp(c->path, "/") == 0)
+		return 0;
+	cov = covering(p, c->path);
+	if (f & F_DENY_READ) {
+		if (op_hidden(cov) || lstat(c->path, &st) < 0)
+			return 0;
+		if (S_ISDIR(st.st_mode))
+			add_op(p, MOUNT_TMPFS, WHY_DENY_READ, NULL, c->path);
+		else
+			add_op(p, MOUNT_MASK, WHY_DENY_READ, NULL, c->path);
+		return 0;
+	}
+	if (f & F_DENY_WRITE) {
+		if (op_hidden(cov) && !(f & (F_WRITE | F_ALLOW_READ)))
+			return 0;
+		if (op_hidden(cov) && lstat(c->path, &st) == 0) {
+			/* Re-opened for reading inside a hidden area, but
+			 * never writable. */
+			add_op(p, MOUNT_RO_BIND, WHY_DENY_WRITE, c->path, c->path);
+			return 0;
+		}
+		return plan_deny_write(p, c->path, f & F_DIR, ret_err);
+	}
+	if (f & F_WRITE) {
+		if (op_write_denied(cov)) {
+			log_debug("allowWrite %s lies under the write deny %s: stays read-only", c->path, cov->dest);
+			return 0;
+		}
+		if (op_writable(cov))
+			return 0;
+		add_op(p, MOUNT_BIND, WHY_WRITE, c->path, c->path);
+		return 0;
+	}
+	if ((f & F_ALLOW_READ) && op_hidden(cov))
+		add_op(p, MOUNT_RO_BIND, WHY_ALLOW_READ, c->path, c->path);
+	return 0;
+}
+
+static bool never_pin(const char *d)
+{
+	return path_is_within(d, "/proc") || path_is_within(d, "/dev") || path_is_within(d, "/sys");
+}
+
+static void plan_pins(struct fs_plan *p)
+{
+	size_t n = p->n_ops;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *d = NULL;
+		if (!op_write_denied(&p->ops[i]))
+			continue;
+		d = path_parent(p->ops[i].dest);
+		while (strcmp(d, "/") != 0) {
+			char *up;
+			if (!op_at(p, d) && !never_pin(d) && op_writable(covering(p, d)))
+				add_op(p, MOUNT_BIND, WHY_PIN, d, d);
+			up = path_parent(d);
+			free(d);
+			d = up;
+		}
+	}
+}
+
+struct op_sort {
+	struct mount_op op;
+	size_t depth, seq;
+};
+
+static int cmp_op_sort(const void *a, const void *b)
+{
+	const struct op_sort *x = a, *y = b;
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sort_ops(struct fs_plan *p)
+{
+	struct op_sort *v = xcalloc(p->n_ops, sizeof(*v));
+	for (size_t i = 0; i < p->n_ops; i++)
+		v[i] = (struct op_sort){ p->ops[i], path_depth(p->ops[i].dest), i };
+	qsort(v, p->n_ops, sizeof(*v), cmp_op_sort);
+	for (size_t i = 0; i < p->n_ops; i++)
+		p->ops[i] = v[i].op;
+	free(v);
+	smap_free(&p->by_dest);
+}
+
+static const char *tmp_base(void)
+{
+	const char *vars[] = { "CLAUDE_CODE_TMPDIR", "CLAUDE_TMPDIR" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = getenv(vars[i]);
+		struct stat st;
+		if (v && v[0] == '/' && stat(v, &st) == 0 && S_ISDIR(st.st_mode))
+			return v;
+	}
+	return "/tmp";
+}
+
+static int build(struct fs_plan *p, const struct srt_config *cfg, const char *cwd, const char *home,
+		 char **ret_err)
+{
+	const struct fs_settings *fs = &cfg->filesystem;
+	strv w = { 0 }, wdef = { 0 }, dr = { 0 }, ar = { 0 }, dw = { 0 }, md = { 0 }, roots = { 0 },
+	     rg_roots = { 0 };
+	const char *defaults[] = { "/tmp/claude", "/private/tmp/claude", "~/.npm/_logs", "~/.claude/debug" };
+	bool root_write = false;
+	int r = -1;
+
+	if (ph_registry_open(NULL, &p->reg, ret_err) < 0)
+		return -1;
+	int e = ph_make_tmpdir(p->reg, tmp_base(), &p->tmpdir);
+	if (e < 0) {
+		*ret_err = xasprintf("cannot create a private TMPDIR under %s: %s", tmp_base(), strerror(-e));
+		return -1;
+	}
+
+	if (expand_list(&fs->allow_write, LIST_ALLOW, true, cwd, home, &w, ret_err) < 0 ||
+	    expand_list(&fs->allow_read, LIST_ALLOW, false, cwd, home, &ar, ret_err) < 0 ||
+	    expand_list(&fs->deny_read, LIST_DENY_READ, false, cwd, home, &dr, ret_err) < 0 ||
+	    expand_list(&fs->deny_write, LIST_DENY_WRITE, true, cwd, home, &dw, ret_err) < 0)
+		goto out;
+	expand_root_deny(&dr, &ar);
+	if (dr.n > 0 && access("/etc/ssh/ssh_config.d", F_OK) == 0)
+		strv_push(&dr, "/etc/ssh/ssh_config.d"); /* ssh ownership checks fail in a userns */
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		_cleanup_free_ char *n = path_normalize(defaults[i], cwd, home);
+		char *res = NULL;
+		if (path_resolve_allow(n, &res) < 0)
+			continue;
+		if (read_hidden(res, &dr, &ar)) {
+			free(res);
+			continue;
+		}
+		strv_push_take(&wdef, res);
+	}
+	for (size_t i = 0; i < w.n; i++)
+		root_write |= strcmp(w.v[i], "/") == 0;
+
+	/* Mandatory denies: fixed names at each explicit write root and at
+	 * the cwd when it is writable; ripgrep inside every write path. */
+	for (size_t i = 0; i < w.n; i++) {
+		struct stat st;
+		if (stat(w.v[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			strv_push(&roots, w.v[i]);
+			strv_push(&rg_roots, w.v[i]);
+		}
+	}
+	for (size_t i = 0; i < wdef.n; i++)
+		strv_push(&rg_roots, wdef.v[i]);
+	{
+		_cleanup_free_ char *rcwd = NULL;
+		if (path_resolve(cwd, &rcwd) == 0)
+			for (size_t i = 0; i < w.n; i++)
+				if (path_is_within(rcwd, w.v[i])) {
+					strv_push(&roots, rcwd);
+					break;
+				}
+	}
+	paths_sort_unique(&roots);
+	paths_sort_unique(&rg_roots);
+	for (size_t i = 0; i < roots.n; i++)
+		mandatory_root_candidates(roots.v[i], fs->allow_git_config, &md);
+	if (mandatory_discover(cfg, &rg_roots, &md, ret_err) < 0)
+		goto out;
+
+	/* Candidates. */
+	for (size_t i = 0; i < wdef.n; i++)
+		add_cand(p, wdef.v[i], F_WRITE | F_DEFAULT);
+	add_cand(p, p->tmpdir, F_WRITE);
+	for (size_t i = 0; i < w.n; i++)
+		add_cand(p, w.v[i], F_WRITE);
+	for (size_t i = 0; i < ar.n; i++)
+		add_cand(p, ar.v[i], F_ALLOW_READ);
+	for (size_t i = 0; i < dr.n; i++)
+		add_cand(p, dr.v[i], F_DENY_READ);
+	for (size_t i = 0; i < dw.n; i++)
+		add_cand(p, dw.v[i], F_DENY_WRITE);
+	for (size_t i = 0; i < md.n; i++) {
+		_cleanup_free_ char *raw = xstrdup(md.v[i]);
+		bool dir = mandatory_strip_marker(raw);
+		char *res = NULL;
+		if (path_resolve(raw, &res) < 0)
+			continue;
+		add_cand(p, res, F_DENY_WRITE | (dir ? F_DIR : 0));
+		free(res);
+	}
+	qsort(p->cands, p->n_cands, sizeof(*p->cands), cmp_cand);
+
+	add_op(p, root_write ? MOUNT_BIND : MOUNT_RO_BIND, WHY_ROOT, "/", "/");
+	/* Decisions that look at (and create) host paths run under the
+	 * registry lock, so concurrent runs see each other's placeholders. */
+	ph_registry_lock(p->reg);
+	for (size_t i = 0; i < p->n_cands; i++)
+		if (plan_cand(p, &p->cands[i], ret_err) < 0) {
+			ph_registry_unlock(p->reg);
+			goto out;
+		}
+	ph_registry_unlock(p->reg);
+	plan_pins(p);
+	sort_ops(p);
+	r = 0;
+out:
+	strv_clear(&w);
+	strv_clear(&wdef);
+	strv_clear(&dr);
+	strv_clear(&ar);
+	strv_clear(&dw);
+	strv_clear(&md);
+	strv_clear(&roots);
+	strv_clear(&rg_roots);
+	return r;
+}
+
+int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
+		  char **ret_err)
+{
+	struct fs_plan *p = xcalloc(1, sizeof(*p));
+
+	if (cfg->filesystem.disabled) {
+		p->disabled = true;
+		add_op(p, MOUNT_BIND, WHY_ROOT, "/", "/");
+		smap_free(&p->by_dest);
+		*ret = p;
+		return 0;
+	}
+	if (build(p, cfg, cwd, home, ret_err) < 0) {
+		fs_plan_cleanup(p);
+		fs_plan_free(p);
+		return -1;
+	}
+	for (size_t i = 0; i < p->n_cands; i++)
+		free(p->cands[i].path);
+	free(p->cands);
+	p->cands = NULL;
+	p->n_cands = 0;
+	smap_free(&p->cand_idx);
+	*ret = p;
+	return 0;
+}
+
+const char *fs_plan_tmpdir(const struct fs_plan *plan)
+{
+	return plan->tmpdir;
+}
+
+bool fs_plan_disabled(const struct fs_plan *plan)
+{
+	return plan->disabled;
+}
+
+size_t fs_plan_n_ops(const struct fs_plan *plan)
+{
+	return plan->n_ops;
+}
+
+const struct mount_op *fs_plan_op(const struct fs_plan *plan, size_t i)
+{
+	return i < plan->n_ops ? &plan->ops[i] : NULL;
+}
+
+void fs_plan_words(const struct fs_plan *plan, strv *out)
+{
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct mount_op *op = &plan->ops[i];
+		switch (op->kind) {
+		case MOUNT_BIND:
+			strv_pushv(out, (const char *const[]){ "--bind", op->src, op->dest, NULL });
+			break;
+		case MOUNT_RO_BIND:
+			strv_pushv(out, (const char *const[]){ "--ro-bind", op->src, op->dest, NULL });
+			break;
+		case MOUNT_TMPFS:
+			strv_pushv(out, (const char *const[]){ "--tmpfs", op->dest, NULL });
+			break;
+		case MOUNT_MASK:
+			strv_pushv(out, (const char *const[]){ "--ro-bind", "/dev/null", op->dest, NULL });
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void fs_plan_cleanup(struct fs_plan *plan)
+{
+	if (plan && plan->reg)
+		ph_cleanup(plan->reg);
+}
+
+void fs_plan_free(struct fs_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		free(plan->ops[i].src);
+		free(plan->ops[i].dest);
+	}
+	free(plan->ops);
+	for (size_t i = 0; i < plan->n_cands; i++)
+		free(plan->cands[i].path);
+	free(plan->cands);
+	smap_free(&plan->cand_idx);
+	smap_free(&plan->by_dest);
+	free(plan->depth);
+	free(plan->tmpdir);
+	ph_registry_free(plan->reg);
+	free(plan);
+}
+
+const char *fs_plan_registry_dir(const struct fs_plan *plan)
+{
+	return plan->reg ? ph_registry_dir(plan->reg) : NULL;
+}
