@@ -299,7 +299,8 @@ static int v_int(struct vctx *c, json_object *j, long min, long max, long *out)
 		d = (double)json_object_get_int64(j);
 	else
 		d = json_object_get_double(j);
-	if (!isfinite(d) || floor(d) != d) {
+	/* Every double of magnitude >= 2^53 is an integer. */
+	if (!isfinite(d) || (fabs(d) < 9007199254740992.0 && (double)(int64_t)d != d)) {
 		issue(c, "Expected integer, received float");
 		st = V_DIRTY;
 	}
@@ -993,15 +994,25 @@ static int js_regex_groups(const char *re, const char **ret_msg)
 			break;
 		case '(':
 			depth++;
+			can_repeat = false;
 			if (p[1] != '?') {
 				groups++;
-			} else if (p[2] == '<' && p[3] != '=' && p[3] != '!') {
+			} else if (p[2] == ':' || p[2] == '=' || p[2] == '!') {
+				p += 2;
+			} else if (p[2] == '<' && (p[3] == '=' || p[3] == '!')) {
+				p += 3;
+			} else if (p[2] == '<') {
+				const char *gt = strchr(p + 3, '>');
+				if (!gt || gt == p + 3) {
+					*ret_msg = "Invalid capture group name";
+					return -1;
+				}
 				groups++; /* named group */
-			} else if (p[2] != ':' && p[2] != '=' && p[2] != '!' && p[2] != '<') {
+				p = gt;
+			} else {
 				*ret_msg = "Invalid group";
 				return -1;
 			}
-			can_repeat = false;
 			break;
 		case ')':
 			if (depth == 0) {
@@ -1791,6 +1802,61 @@ void config_free(struct srt_config *cfg)
 	free(cfg);
 }
 
+/* What json-c accepts and JSON.parse does not, found before json-c sees
+ * the text: raw control characters inside strings, single-quoted
+ * strings, and the NaN / Infinity words. */
+static char *json_prescan(const char *text, size_t len)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = false;
+			else if (ch < 0x20)
+				return xasprintf("Bad control character in string literal in JSON at position %zu", i);
+			continue;
+		}
+		if (ch == '"') {
+			in_str = true;
+		} else if (ch == '-' || isdigit(ch)) {
+			/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+			size_t j = i + (ch == '-'), d;
+			if (j < len && text[j] == '0') {
+				j++;
+			} else {
+				for (d = j; j < len && isdigit((unsigned char)text[j]); j++)
+					;
+				if (j == d)
+					return xasprintf("No number after minus sign in JSON at position %zu", j);
+			}
+			if (j < len && text[j] == '.') {
+				for (d = ++j; j < len && isdigit((unsigned char)text[j]); j++)
+					;
+				if (j == d)
+					return xasprintf("Unterminated fractional number in JSON at position %zu", j);
+			}
+			if (j < len && (text[j] == 'e' || text[j] == 'E')) {
+				j++;
+				if (j < len && (text[j] == '+' || text[j] == '-'))
+					j++;
+				for (d = j; j < len && isdigit((unsigned char)text[j]); j++)
+					;
+				if (j == d)
+					return xasprintf("Exponent part is missing a number in JSON at position %zu", j);
+			}
+			if (j < len && isdigit((unsigned char)text[j]))
+				return xasprintf("Unexpected number in JSON at position %zu", j);
+			i = j - 1;
+		} else if (ch == '\'' || ch == 'N' || ch == 'I')
+			return xasprintf("Unexpected token '%c' in JSON at position %zu", ch, i);
+	}
+	return NULL;
+}
+
 /* JSON.parse-like: one value, JSON whitespace around it, nothing else.
  * Returns the value (may be NULL for "null": see *ret_ok) or sets
  * *ret_err. */
@@ -1804,7 +1870,17 @@ static json_object *parse_json(const char *text, size_t len, bool *ret_ok, char 
 	*ret_ok = false;
 	if (!tok)
 		die_oom();
+	*ret_err = json_prescan(text, len);
+	if (*ret_err) {
+		json_tokener_free(tok);
+		return NULL;
+	}
+#ifdef JSON_TOKENER_ALLOW_TRAILING_CHARS
+	/* Trailing text is judged below, with JSON.parse's message. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+#else
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+#endif
 	if (len > INT32_MAX) {
 		json_tokener_free(tok);
 		*ret_err = xstrdup("input too large");

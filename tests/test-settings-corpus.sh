@@ -85,9 +85,9 @@ for expect in "$CORPUS"/*.expect; do
 	out=$(HOME=$case_home "${runas[@]}" "$LOADER" -d $enforce "${args[@]}" 2>&1)
 	status=$?
 	# Messages name the path as given: make it relative to the corpus.
+	out=${out//"$case_home/"/"~/"}
 	out=${out//"$CORPUS/"/}
 	out=${out//"$TESTDIR/"/}
-	out=${out//"$case_home/"/"~/"}
 	bad=
 	[ "$status" = "$want_status" ] || bad="status $status, want $want_status"
 	for m in "${matches[@]}"; do
