@@ -29,12 +29,12 @@ struct sandbox {
 
 /* The bwrap words, NUL-separated, in a sealed memfd that bwrap reads via
  * --args.  Nothing of the plan passes through the kernel's argv limits. */
-static int args_memfd(const strv *args)
+static int args_memfd(const strv *args, size_t n)
 {
 	_cleanup_close_ int fd = memfd_create("srt-bwrap-args", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
-	for (size_t i = 0; i < args->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *p = args->v[i];
 		size_t left = strlen(p) + 1; /* the NUL is the separator */
 		while (left > 0) {
@@ -60,7 +60,16 @@ __attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts
 {
 	sigset_t none;
 	char args_num[16], status_num[16];
-	char *argv[] = {(char *)o->bwrap_path, "--args", args_num, "--json-status-fd", status_num, NULL};
+	size_t first = o->args->n - o->n_command;
+	char **argv = xcalloc(o->n_command + 6, sizeof(char *));
+
+	argv[0] = (char *)o->bwrap_path;
+	argv[1] = "--json-status-fd";
+	argv[2] = status_num;
+	argv[3] = "--args";
+	argv[4] = args_num;
+	for (size_t i = 0; i < o->n_command; i++)
+		argv[5 + i] = o->args->v[first + i];
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -130,11 +139,16 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spawn_opts *o,
 			      char **ret_err)
 {
-	_cleanup_close_ int args_fd = args_memfd(o->args);
+	_cleanup_close_ int args_fd = -1;
 	int pipefd[2];
 	struct sandbox *sb;
 	pid_t pid;
 
+	if (o->n_command > o->args->n) {
+		*ret_err = xstrdup("internal error: command longer than the bwrap words");
+		return NULL;
+	}
+	args_fd = args_memfd(o->args, o->args->n - o->n_command);
 	if (args_fd < 0) {
 		*ret_err = xasprintf("cannot prepare the bwrap arguments: %s", strerror(errno));
 		return NULL;

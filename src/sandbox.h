@@ -14,7 +14,9 @@ struct sandbox;
 
 struct sandbox_spawn_opts {
 	const char *bwrap_path; /* absolute */
-	const strv *args;       /* bwrap words (no program name) */
+	const strv *args;       /* bwrap words (no program name), ending in "--" COMMAND... */
+	size_t n_command;       /* how many trailing words are "--" and the command:
+				 * bwrap takes options from --args but not the command */
 	int hide_fd;            /* fd number to point at /dev/null in the child, or -1 */
 };
 
