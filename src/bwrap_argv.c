@@ -44,6 +44,8 @@ int bwrap_argv_build(const struct bwrap_request *req, strv *out, char **ret_err)
 					    "ALL", NULL });
 	if (req->cap_add_setfcap)
 		strv_pushv(&w, (const char *const[]){ "--cap-add", "CAP_SETFCAP", NULL });
+	if (req->cap_add_sys_admin)
+		strv_pushv(&w, (const char *const[]){ "--cap-add", "CAP_SYS_ADMIN", NULL });
 	bwrap_argv_proc(req->weaker_nested, &w);
 	if (req->disable_userns && !req->weaker_nested)
 		strv_push(&w, "--disable-userns");

@@ -19,6 +19,8 @@ struct bwrap_request {
 	const strv *net_binds;    /* host unix-socket paths (or their dir) bound at the same path */
 	bool weaker_nested;       /* enableWeakerNestedSandbox: --bind /proc /proc instead of --proc /proc */
 	bool cap_add_setfcap;     /* root + helper: --cap-add CAP_SETFCAP */
+	bool cap_add_sys_admin;   /* root + helper: --cap-add CAP_SYS_ADMIN, so apply-seccomp can
+				   * mount a private /proc (see vendor/seccomp-src/apply-seccomp.c) */
 	bool disable_userns;
 	const strv *command;      /* words after "--" */
 };

@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <event2/event.h>
 #include <limits.h>
 #include <signal.h>
@@ -113,11 +114,13 @@ static void find_cwd_and_home(struct run *r)
 	r->home = xstrdup(home && home[0] == '/' ? home : "/");
 }
 
-/* Root gives the helper CAP_SETFCAP so its nested user namespace may map
- * uid 0 (Linux >= 5.12), when srt's bounding set still holds it. */
-static bool want_cap_setfcap(void)
+/* As root, bwrap's user namespace maps uid 0, and apply-seccomp needs two
+ * capabilities there (not on the host): CAP_SETFCAP to map uid 0 in its
+ * nested user namespace (Linux >= 5.12) and CAP_SYS_ADMIN to mount the
+ * command's private /proc before it drops every capability. */
+static bool root_helper_cap(int cap)
 {
-	return geteuid() == 0 && prctl(PR_CAPBSET_READ, 37 /* CAP_SETFCAP */, 0, 0, 0) == 1;
+	return geteuid() == 0 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1;
 }
 
 static const char *helper_path(struct run *r)
@@ -189,7 +192,8 @@ static size_t build_bwrap_args(struct run *r, strv *out, bool for_display)
 		.unshare_net = true,
 		.net_binds = NULL,
 		.weaker_nested = r->cfg->enable_weaker_nested_sandbox,
-		.cap_add_setfcap = want_cap_setfcap(),
+		.cap_add_setfcap = root_helper_cap(CAP_SETFCAP),
+		.cap_add_sys_admin = root_helper_cap(CAP_SYS_ADMIN),
 		.disable_userns = false,
 		.command = &cmd,
 	};
