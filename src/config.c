@@ -1886,10 +1886,12 @@ static json_object *parse_json(const char *text, size_t len, bool *ret_ok, char 
 		*ret_err = xstrdup("input too large");
 		return NULL;
 	}
-	root = json_tokener_parse_ex(tok, text, (int)len);
+	/* Hand over the terminating NUL too, so that a top-level scalar
+	 * ("null", "42") is known to have ended (as json_tokener_parse does). */
+	root = json_tokener_parse_ex(tok, text, (int)len + 1);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
+	if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof) {
 		*ret_err = xstrdup("Unexpected end of JSON input");
 		json_tokener_free(tok);
 		return NULL;
