@@ -1,0 +1,102 @@
+#!/bin/sh
+# Command line behaviour of srt: flags, errors, exit codes, quoting.
+. "$SRT_TEST_SRCDIR/lib/libtest.sh"
+require_tools bwrap socat rg
+
+cd "$TESTDIR"
+S="$TESTDIR/s.json"
+write_settings "$S" '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}}'
+
+out=$("$SRT" -V); rc=$?
+is "-V exits 0" "$rc" 0
+like "-V prints a version" "$out" '^[0-9]+\.[0-9]+\.[0-9]+$'
+out=$("$SRT" --help); rc=$?
+is "--help exits 0" "$rc" 0
+like "--help shows usage" "$out" 'Usage: srt'
+
+out=$("$SRT" --bogus true 2>&1); rc=$?
+is "unknown option exits 1" "$rc" 1
+like "unknown option is named" "$out" "unknown option '--bogus'"
+
+out=$("$SRT" -s 2>&1); rc=$?
+is "-s without value exits 1" "$rc" 1
+
+out=$("$SRT" -s "$S" -s "$S" true 2>&1); rc=$?
+is "repeated -s exits 1" "$rc" 1
+like "repeated -s is named" "$out" 'used multiple times'
+
+for bad in 2 0 abc -1 0x10 ''; do
+	out=$("$SRT" -s "$S" --control-fd "$bad" true 2>&1); rc=$?
+	is "--control-fd '$bad' exits 1" "$rc" 1
+	like "--control-fd '$bad' message" "$out" "argument '$bad' is invalid. must be an integer file descriptor >= 3"
+done
+out=$("$SRT" -s "$S" --control-fd 50 -c 'touch ran' 2>&1); rc=$?
+is "--control-fd closed fd exits 1" "$rc" 1
+like "--control-fd closed fd message" "$out" 'Error: --control-fd 50 is not usable: .*Refusing to run the command'
+out=$("$SRT" -s "$S" --control-fd 7 -c 'touch ran' 2>&1 7>"$TESTDIR/wo"); rc=$?
+is "--control-fd write-only fd exits 1" "$rc" 1
+check "command did not run with a bad control fd" '[ ! -e ran ]'
+
+out=$("$SRT" -s "$S" 2>&1); rc=$?
+is "no command exits 1" "$rc" 1
+like "no command message" "$out" '^Error: No command specified. Use -c <command> or provide command arguments.$'
+out=$("$SRT" -d -s "$S" 2>&1); rc=$?
+is "only -d: still no command, exit 1" "$rc" 1
+
+out=$("$SRT" -s "$TESTDIR/missing.json" -c 'touch ran' 2>&1); rc=$?
+is "missing -s file exits 1" "$rc" 1
+like "missing -s file message" "$out" "Error: $TESTDIR/missing.json does not exist."
+like "missing -s file refusal line" "$out" 'Refusing to run with the built-in defaults, which would drop the rules --settings asked for.'
+check "command did not run with a missing -s file" '[ ! -e ran ]'
+
+printf '{"network":{}}' > "$HOME/.srt-settings.json"
+out=$("$SRT" -c 'touch ran' 2>&1); rc=$?
+is "invalid default file exits 1" "$rc" 1
+like "invalid default file message" "$out" 'does not hold a valid config'
+rm -f "$HOME/.srt-settings.json"
+
+# Running commands (the sandbox itself is covered by the fs/net/seccomp tests).
+out=$("$SRT" -s "$S" printf '%s\n' 'a b' "it's"); rc=$?
+is "positional words run" "$rc" 0
+is "positional words keep their boundaries" "$out" "a b
+it's"
+out=$("$SRT" -s "$S" 'echo one; echo two'); rc=$?
+is "one word is a shell string" "$out" "one
+two"
+out=$("$SRT" -s "$S" -c 'echo "$HOME" | tr a-z A-Z')
+is "-c passes the string to the shell untouched" "$out" "$(echo "$HOME" | tr a-z A-Z)"
+out=$("$SRT" -s "$S" ls -d /)
+is "options end at the command: ls -d" "$out" "/"
+"$SRT" -s "$S" -c 'exit 7'; rc=$?
+is "exit status passes through" "$rc" 7
+"$SRT" -s "$S" -c 'kill -TERM $$'; rc=$?
+is "death by SIGTERM gives 143" "$rc" 143
+"$SRT" -s "$S" -c 'kill -SEGV $$'; rc=$?
+is "death by SIGSEGV gives 139" "$rc" 139
+out=$(echo piped-in | "$SRT" -s "$S" cat)
+is "stdin passes through" "$out" "piped-in"
+out=$("$SRT" -s "$S" -c 'echo "$SANDBOX_RUNTIME"')
+is "SANDBOX_RUNTIME=1 inside" "$out" 1
+out=$("$SRT" -s "$S" -c 'exec 2>/dev/null; ls -l /proc/self/fd/9 | grep -c null' 9<"$S")
+is "--control-fd number is /dev/null inside (not used: any other fd is inherited)" "$out" "0"
+out=$("$SRT" -d -s "$S" true 2>&1 >/dev/null)
+like "-d writes debug lines to stderr" "$out" 'srt debug'
+out=$("$SRT" -d -s "$S" -c 'echo "$SRT_DEBUG"' 2>/dev/null)
+is "-d output never reaches stdout; SRT_DEBUG set inside" "$out" "true"
+
+# SIGTERM to srt is forwarded to the command, whose status comes back.
+"$SRT" -s "$S" -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid; rc=$?
+is "SIGTERM is forwarded and the command's exit status returned" "$rc" 42
+
+out=$("$SRT" -s "$S" --dry-run -c 'echo hi')
+rc=$?
+is "--dry-run exits 0" "$rc" 0
+like "--dry-run prints the settings" "$out" '"allowedDomains"'
+like "--dry-run prints the bwrap argv" "$out" '^--unshare-net$'
+check "--dry-run ran nothing and left nothing" '[ -z "$(ls -A "$TESTDIR" | grep -v -e home -e s.json -e wo)" ]'
+
+done_testing
