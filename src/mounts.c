@@ -369,6 +369,13 @@ static int plan_deny_write(struct fs_plan *p, const char *path, bool dir, char *
 			}
 			return 0;
 		}
+		/* Inside another live run's placeholder directory: mount
+		 * that (read-only, empty) instead of nesting ours in it. */
+		if (strcmp(exist, "/") != 0 && ph_adopt(p->reg, exist, &st)) {
+			if (!op_at(p, exist) && op_writable(covering(p, exist)))
+				add_op(p, MOUNT_RO_BIND, WHY_PLACEHOLDER, exist, exist);
+			return 0;
+		}
 		if (op_at(p, comp) || !op_writable(covering(p, comp)))
 			return 0;
 		bool make_dir = dir || strcmp(comp, path) != 0;

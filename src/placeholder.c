@@ -220,6 +220,7 @@ static void scan_records(struct ph_registry *r)
 		close(fd);
 		return;
 	}
+	rewinddir(d); /* the dup shares its offset with dir_fd */
 	/* Two passes: first learn every live entry, then clean dead runs
 	 * against that set. */
 	strv dead = { 0 };

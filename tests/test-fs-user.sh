@@ -1,0 +1,11 @@
+#!/bin/sh
+# The filesystem end-to-end cases as an unprivileged user: when started as
+# root, create srtuser if needed and re-run this script as that user.
+if [ "$(id -u)" = 0 ]; then
+	id srtuser >/dev/null 2>&1 || useradd -m srtuser || { echo "Bail out! cannot create srtuser"; exit 1; }
+	exec runuser -u srtuser -- env SRT="$SRT" SRT_TEST_SRCDIR="$SRT_TEST_SRCDIR" \
+		SRT_TEST_BUILDDIR="$SRT_TEST_BUILDDIR" PATH="$PATH" sh "$0" "$@"
+fi
+. "$SRT_TEST_SRCDIR/lib/libtest.sh"
+. "$SRT_TEST_SRCDIR/fs-cases.sh"
+done_testing
