@@ -16,8 +16,12 @@ enum domain_entry_kind {
 bool domain_entry_validate(const char *entry, enum domain_entry_kind kind, char **ret_err);
 
 /* Split a validated entry into host pattern and port (0 = any port).
- * A bracketed IPv6 host is returned unbracketed and canonical.  Returns
- * 0 or -1 when the entry does not follow the grammar. */
+ * A bracketed IPv6 host is returned unbracketed and canonical (zone
+ * dropped, IPv4-mapped as dotted quad); other hosts are returned as
+ * written ("*" for the deny-all entry).  Returns 0, or -1 (outputs left
+ * untouched) when the host part does not follow the grammar.  Validate
+ * with domain_entry_validate() first: split does not apply the per-kind
+ * rules (bracketing, bare "*"). */
 int domain_entry_split(const char *entry, char **ret_host, int *ret_port);
 
 /* The three messages (zod wording of upstream). */

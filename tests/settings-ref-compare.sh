@@ -13,7 +13,6 @@ REF_CLI=${REF_CLI:-/tmp/package/dist/cli.js}
 [ -f "$REF_CLI" ] || { echo "reference CLI not found: $REF_CLI" >&2; exit 2; }
 work=$(mktemp -d /tmp/srt-refcmp.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home"
 agree=0 disagree=0 skipped=0
 for expect in "$CORPUS"/*.expect; do
 	name=$(basename "$expect" .expect)
@@ -24,13 +23,25 @@ for expect in "$CORPUS"/*.expect; do
 	skip) skipped=$((skipped + 1)); echo "skip $name"; continue ;;
 	'status '*) want=${refline#status } ;;
 	esac
+	home=$work/home.$name
+	mkdir -p "$home"
+	runas=() args=()
 	case ${kind:-file} in
-	file) arg=$CORPUS/$name.json ;;
-	missing) arg=$work/$name.json ;;
-	dir) mkdir -p "$work/$name.json"; arg=$work/$name.json ;;
+	file) args=(--settings "$CORPUS/$name.json") ;;
+	missing) args=(--settings "$work/$name.json") ;;
+	dir) mkdir -p "$work/$name.json"; args=(--settings "$work/$name.json") ;;
+	default) cp "$CORPUS/$name.json" "$home/.srt-settings.json" ;;
+	default-missing) ;;
+	unreadable)
+		cp "$CORPUS/$name.json" "$work/$name.json"
+		chmod 000 "$work/$name.json"
+		args=(--settings "$work/$name.json")
+		[ "$(id -u)" = 0 ] && runas=(runuser -u "${SRT_TEST_USER:-srtuser}" --)
+		;;
 	*) skipped=$((skipped + 1)); echo "skip $name (path $kind)"; continue ;;
 	esac
-	out=$(cd "$work" && HOME=$work/home timeout 30 node "$REF_CLI" --settings "$arg" -c true 2>&1 </dev/null)
+	chmod 755 "$work" "$home"
+	out=$(cd "$work" && HOME=$home timeout 30 "${runas[@]}" env HOME="$home" node "$REF_CLI" "${args[@]}" -c true 2>&1 </dev/null)
 	if [[ $out == *"Refusing to run with the built-in defaults"* ]]; then got=1; else got=0; fi
 	if [ "$got" = "$want" ]; then
 		agree=$((agree + 1))
