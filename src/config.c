@@ -1023,7 +1023,9 @@ static int js_regex_groups(const char *re, const char **ret_msg)
 			can_repeat = true;
 			break;
 		case '|':
-			can_repeat = false;
+		case '^':
+		case '$':
+			can_repeat = false; /* assertions take no quantifier */
 			break;
 		case '*':
 		case '+':
@@ -1052,6 +1054,8 @@ static int js_regex_groups(const char *re, const char **ret_msg)
 						return -1;
 					}
 					p = q;
+					if (p[1] == '?')
+						p++; /* lazy */
 					can_repeat = false;
 					break;
 				}

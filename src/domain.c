@@ -147,6 +147,10 @@ char *domain_canonical_host(const char *host)
 			return NULL;
 	}
 	if (ends_in_number(bare)) {
+		/* One trailing dot is an empty last label, which is dropped. */
+		len = strlen(bare);
+		if (bare[len - 1] == '.')
+			bare[len - 1] = '\0';
 		if (inet_aton(bare, &a4) == 0)
 			return NULL;
 		out = xstrdup(inet_ntoa(a4));

@@ -47,6 +47,9 @@ static const struct vcase cases[] = {
 	{ "[0:0:0:0:0:0:0:0]", A, true, "::", 0 },
 	{ "[1:0:0:2:0:0:0:3]", A, true, "1:0:0:2::3", 0 },
 	{ "[Example.COM]", A, true, "example.com", 0 },
+	{ "[1.2.3.4]", A, true, "1.2.3.4", 0 },
+	{ "[127.1]:80", A, true, "127.0.0.1", 80 },
+	{ "[1.2.3.4.]", A, true, "1.2.3.4", 0 },
 	/* rejected allow entries */
 	{ "singlelabel", A, false, NULL, 0 },
 	{ "example.com.", A, false, NULL, 0 },
