@@ -25,8 +25,9 @@
  *    run's private TMPDIR).
  * A run removes an entry only if no other live record names the same
  * dev/ino, and only if it still is what srt made: same dev/ino, owned by
- * us, an empty regular file (C, U-of-file) or a directory that rmdir()
- * accepts (D, U-of-dir).  The last run using a placeholder removes it.  At
+ * us, and either an empty mode-0444 regular file with the recorded ctime
+ * (C, U-of-file; the ctime tells a new file on a reused inode number) or a
+ * directory that rmdir() accepts (D, U-of-dir).  The last run using a placeholder removes it.  At
  * start, under the lock, every dead record is processed the same way and
  * deleted: that is the cleanup after a SIGKILL.
  *
@@ -47,6 +48,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RECORD_MAX (16u << 20)
@@ -55,6 +57,7 @@ struct ph_entry {
 	char type; /* C D U T */
 	dev_t dev;
 	ino_t ino;
+	struct timespec ctime; /* files: an inode number reused for a new file has another ctime */
 	char *path;
 };
 
@@ -75,13 +78,13 @@ struct ph_registry {
 	bool cleaned;
 };
 
-static void list_push(struct ph_list *l, char type, dev_t dev, ino_t ino, const char *path)
+static void list_push(struct ph_list *l, char type, dev_t dev, ino_t ino, struct timespec ct, const char *path)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = (struct ph_entry){ type, dev, ino, xstrdup(path) };
+	l->v[l->n++] = (struct ph_entry){ type, dev, ino, ct, xstrdup(path) };
 }
 
 static void list_clear(struct ph_list *l)
@@ -109,19 +112,24 @@ static void parse_record(const char *data, size_t len, struct ph_list *l)
 		const char *z = memchr(p, '\0', (size_t)(end - p));
 		char type;
 		uintmax_t dev, ino;
+		intmax_t sec;
+		long nsec;
 		int off = 0;
 		if (!z)
 			break;
-		if (sscanf(p, "%c %ju %ju %n", &type, &dev, &ino, &off) == 3 && off > 0 && p[off] == '/')
-			list_push(l, type, (dev_t)dev, (ino_t)ino, p + off);
+		if (sscanf(p, "%c %ju %ju %jd.%ld %n", &type, &dev, &ino, &sec, &nsec, &off) == 5 && off > 0 &&
+		    p[off] == '/')
+			list_push(l, type, (dev_t)dev, (ino_t)ino,
+				  (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = nsec }, p + off);
 		p = z + 1;
 	}
 }
 
 static int record_append(struct ph_registry *r, char type, const struct stat *st, const char *path)
 {
-	_cleanup_free_ char *line = xasprintf("%c %ju %ju %s", type, (uintmax_t)st->st_dev,
-					      (uintmax_t)st->st_ino, path);
+	_cleanup_free_ char *line = xasprintf("%c %ju %ju %jd.%09ld %s", type, (uintmax_t)st->st_dev,
+					      (uintmax_t)st->st_ino, (intmax_t)st->st_ctim.tv_sec,
+					      (long)st->st_ctim.tv_nsec, path);
 	size_t n = strlen(line) + 1, off = 0;
 	while (off < n) {
 		ssize_t w = write(r->rec_fd, line + off, n - off);
@@ -132,7 +140,7 @@ static int record_append(struct ph_registry *r, char type, const struct stat *st
 		}
 		off += (size_t)w;
 	}
-	list_push(&r->mine, type, st->st_dev, st->st_ino, path);
+	list_push(&r->mine, type, st->st_dev, st->st_ino, st->st_ctim, path);
 	return 0;
 }
 
@@ -187,7 +195,8 @@ static void remove_entry(const struct ph_entry *e)
 	if (S_ISDIR(st.st_mode)) {
 		if (rmdir(e->path) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 			log_debug("cannot remove placeholder directory %s: %s", e->path, strerror(errno));
-	} else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+	} else if (S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 07777) == 0444 &&
+		   st.st_ctim.tv_sec == e->ctime.tv_sec && st.st_ctim.tv_nsec == e->ctime.tv_nsec) {
 		if (unlink(e->path) < 0)
 			log_debug("cannot remove placeholder %s: %s", e->path, strerror(errno));
 	}
@@ -343,7 +352,8 @@ int ph_create(struct ph_registry *r, const char *path, bool dir)
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 		if (fd < 0)
 			return -errno;
-		if (fstat(fd, &st) < 0) {
+		/* Exact mode whatever the umask: cleanup checks it. */
+		if (fchmod(fd, 0444) < 0 || fstat(fd, &st) < 0) {
 			e = -errno;
 			close(fd);
 			return e;

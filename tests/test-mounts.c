@@ -1,0 +1,267 @@
+/* Rule and precedence tests of the mount plan (mounts.c), on a temp tree
+ * made here; ripgrep runs for real. */
+#include "fs-test-util.h"
+
+#include <errno.h>
+
+#define FS(x) "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},\"filesystem\":{" x "}}"
+
+static bool has(const struct fs_plan *p, const char *rel, enum mount_kind kind, enum mount_why why)
+{
+	const struct mount_op *op = op_for(p, rel);
+	if (!op) {
+		printf("# no op for %s\n", rel);
+		return false;
+	}
+	if (op->kind != kind || op->why != why) {
+		printf("# op for %s: kind %d why %d (want %d %d)\n", rel, op->kind, op->why, kind, why);
+		return false;
+	}
+	return true;
+}
+
+static void check_unique(const struct fs_plan *p, const char *name)
+{
+	ok(p && dests_unique(p), "%s: one mount per destination", name);
+}
+
+static void test_precedence(void)
+{
+	struct fs_plan *p;
+
+	mk("w/d/inner/");
+	mk("w/r/keep/k");
+	mk("w/r/w2/");
+	mk("w/r/f");
+	mk("w/file.txt");
+	mk("w/ro/sec/");
+	mk("home/");
+
+	p = plan_for(FS("\"allowWrite\":[\"$T/w\",\"$T/w/d/inner\"],\"denyWrite\":[\"$T/w/d\"],\"denyRead\":[]"),
+		     "w", "home");
+	ok(has(p, "w", MOUNT_BIND, WHY_WRITE), "allowWrite bound writable");
+	ok(has(p, "w/d", MOUNT_RO_BIND, WHY_DENY_WRITE), "denyWrite over it read-only");
+	ok(op_for(p, "w/d/inner") == NULL, "allowWrite inside denyWrite dropped (deny beats allow)");
+	check_unique(p, "deny beats allow");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[\"$T/w/d\"],\"denyWrite\":[\"$T/w/d\"],\"denyRead\":[]"), "", "home");
+	ok(op_for(p, "w/d") == NULL, "same path allowed and denied: not bound at all (read-only)");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[],\"denyRead\":[\"$T/w/r\"],\"allowRead\":[\"$T/w/r\"]"),
+		     "", "home");
+	ok(op_for(p, "w/r") == NULL, "allowRead == denyRead: allow wins, nothing hidden");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[],\"denyRead\":[\"$T/w/r/f\"],\"allowRead\":[\"$T/w/r\"]"),
+		     "", "home");
+	ok(has(p, "w/r/f", MOUNT_MASK, WHY_DENY_READ), "a directory allowRead does not lift a deeper file deny");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[],\"denyRead\":[\"$T/w/r/f\"],\"allowRead\":[\"$T/w/r/f\"]"),
+		     "", "home");
+	ok(op_for(p, "w/r/f") == NULL, "allowRead naming the file lifts the file deny");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[\"$T/w/r/w2\"],\"denyWrite\":[],\"denyRead\":[\"$T/w/r\"],"
+			"\"allowRead\":[\"$T/w/r/keep\"]"),
+		     "", "home");
+	ok(has(p, "w/r", MOUNT_TMPFS, WHY_DENY_READ), "denyRead dir -> tmpfs");
+	ok(has(p, "w/r/keep", MOUNT_RO_BIND, WHY_ALLOW_READ), "allowRead inside -> read-only restore");
+	ok(has(p, "w/r/w2", MOUNT_BIND, WHY_WRITE), "allowWrite inside denyRead -> restored writable");
+	ok(op_index(p, "w/r") < op_index(p, "w/r/keep") && op_index(p, "w/r") < op_index(p, "w/r/w2"),
+	   "restores come after the tmpfs");
+	ok(op_for(p, "w/r/f") == NULL, "nothing else restored");
+	check_unique(p, "read carve-outs");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[\"$T/w\"],\"denyWrite\":[\"$T/w/ro\"],\"denyRead\":[\"$T/w/ro/sec\",\"$T/w/r\","
+			"\"$T/w/r/keep\"]"),
+		     "", "home");
+	ok(has(p, "w/ro", MOUNT_RO_BIND, WHY_DENY_WRITE) && has(p, "w/ro/sec", MOUNT_TMPFS, WHY_DENY_READ),
+	   "denyRead inside denyWrite: both");
+	ok(op_index(p, "w/ro") < op_index(p, "w/ro/sec"), "deeper deny emitted after (never buried)");
+	ok(op_for(p, "w/r/keep") == NULL, "denyRead inside a hidden dir: nothing more");
+	check_unique(p, "nested denies");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[\"$T/w/d\"],\"denyRead\":[]"), "", "home");
+	ok(op_for(p, "w/d") == NULL, "denyWrite outside every write root: nothing (already read-only)");
+	plan_done(p);
+}
+
+static void test_placeholders(void)
+{
+	struct fs_plan *p;
+	struct stat st;
+	_cleanup_free_ char *newdir = tp("w2/new"), *lock = tp("w2/lock"), *cl = tp("w2/.claude");
+
+	mk("w2/");
+	p = plan_for(FS("\"allowWrite\":[\"$T/w2\"],\"denyWrite\":[\"$T/w2/new/inner/file\",\"$T/w2/lock\"],"
+			"\"denyRead\":[]"),
+		     "", "home");
+	ok(has(p, "w2/new", MOUNT_RO_BIND, WHY_PLACEHOLDER), "absent nested deny: dir placeholder at first missing");
+	ok(has(p, "w2/lock", MOUNT_MASK, WHY_PLACEHOLDER), "absent file deny: /dev/null placeholder");
+	ok(has(p, "w2/.claude", MOUNT_RO_BIND, WHY_PLACEHOLDER), ".claude/commands absent: .claude dir placeholder");
+	ok(lstat(newdir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
+	   "dir placeholder exists on the host, 0700");
+	ok(lstat(lock, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0, "file placeholder exists, empty");
+	fs_plan_cleanup(p);
+	ok(lstat(newdir, &st) < 0 && lstat(lock, &st) < 0 && lstat(cl, &st) < 0, "placeholders removed by cleanup");
+	fs_plan_free(p);
+
+	/* A file srt did not create is kept. */
+	p = plan_for(FS("\"allowWrite\":[\"$T/w2\"],\"denyWrite\":[\"$T/w2/lock\"],\"denyRead\":[]"), "", "home");
+	unlink(lock);
+	mk("w2/lock");
+	fs_plan_cleanup(p);
+	ok(lstat(lock, &st) == 0, "a file replaced by the user is not removed");
+	unlink(lock);
+	fs_plan_free(p);
+
+	/* Literal entries keep glob characters. */
+	p = plan_for(FS("\"allowWrite\":[\"$T/w2\"],\"denyWrite\":[{\"path\":\"$T/w2/[x]*\",\"literal\":true}],"
+			"\"denyRead\":[]"),
+		     "", "home");
+	ok(has(p, "w2/[x]*", MOUNT_MASK, WHY_PLACEHOLDER), "literal entry taken as spelled");
+	plan_done(p);
+}
+
+static void test_mandatory(void)
+{
+	struct fs_plan *p;
+
+	mk("m/.git/hooks/");
+	mk("m/.git/config");
+	mk("m/.git/HEAD");
+	mk("m/a/.bashrc");
+	mk("m/a/b/.npmrc");
+	mk("m/a/b/c/.zshrc");
+	mk("m/a/b/.vscode/settings.json");
+	mk("m/node_modules/x/.bashrc");
+	mk("m/wt/.git");
+	mk("home/.bashrc");
+	{
+		_cleanup_free_ char *g = tp("m/wt/.git");
+		_cleanup_free_ char *line = xasprintf("echo 'gitdir: %s/m/.git/worktrees/wt' > '%s'", T, g);
+		if (system(line) != 0)
+			ok(false, "write .git file");
+	}
+	p = plan_for(FS("\"allowWrite\":[\"$T/m\"],\"denyWrite\":[],\"denyRead\":[]"), "m", "home");
+	ok(has(p, "m/.git/hooks", MOUNT_RO_BIND, WHY_DENY_WRITE), ".git/hooks denied");
+	ok(has(p, "m/.git/config", MOUNT_RO_BIND, WHY_DENY_WRITE), ".git/config denied");
+	ok(has(p, "m/.git", MOUNT_BIND, WHY_PIN), ".git pinned");
+	ok(has(p, "m/a/.bashrc", MOUNT_RO_BIND, WHY_DENY_WRITE), "depth 2 .bashrc denied");
+	ok(has(p, "m/a/b/.npmrc", MOUNT_RO_BIND, WHY_DENY_WRITE), "depth 3 .npmrc denied");
+	ok(has(p, "m/a/b/.vscode", MOUNT_RO_BIND, WHY_DENY_WRITE), "depth 3 .vscode denied");
+	ok(op_for(p, "m/a/b/c/.zshrc") == NULL, "depth 4 not searched");
+	ok(op_for(p, "m/node_modules/x/.bashrc") == NULL, "node_modules skipped");
+	ok(has(p, "m/a", MOUNT_BIND, WHY_PIN) && has(p, "m/a/b", MOUNT_BIND, WHY_PIN), "ancestors pinned");
+	ok(has(p, "m/wt/.git", MOUNT_RO_BIND, WHY_DENY_WRITE), "worktree .git file read-only");
+	ok(op_for(p, "home/.bashrc") == NULL, "home not writable: ~/.bashrc untouched");
+	check_unique(p, "mandatory");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[\"$T/m\"],\"denyWrite\":[],\"denyRead\":[],\"allowGitConfig\":true"), "m",
+		     "home");
+	ok(op_for(p, "m/.git/config") == NULL && has(p, "m/.git/hooks", MOUNT_RO_BIND, WHY_DENY_WRITE),
+	   "allowGitConfig: config writable, hooks not");
+	plan_done(p);
+
+	p = plan_for("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},\"mandatoryDenySearchDepth\":1,"
+		     "\"filesystem\":{\"allowWrite\":[\"$T/m\"],\"denyWrite\":[],\"denyRead\":[]}}",
+		     "m", "home");
+	ok(op_for(p, "m/a/.bashrc") == NULL, "mandatoryDenySearchDepth 1: depth 2 not denied");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[\"~\"],\"denyWrite\":[],\"denyRead\":[]"), "home", "home");
+	ok(has(p, "home/.bashrc", MOUNT_RO_BIND, WHY_DENY_WRITE), "allowWrite ~: ~/.bashrc denied");
+	plan_done(p);
+
+	struct srt_config *cfg = cfg_from("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},"
+					  "\"ripgrep\":{\"command\":\"/nonexistent/rg\"},"
+					  "\"filesystem\":{\"allowWrite\":[\"$T/m\"],\"denyWrite\":[],\"denyRead\":[]}}");
+	char *err = NULL;
+	_cleanup_free_ char *cwd = tp("m");
+	p = NULL;
+	is_int(cfg ? fs_plan_build(cfg, cwd, cwd, &p, &err) : 0, -1, "ripgrep missing: plan refused");
+	ok(err && strstr(err, "ripgrep.command"), "error names ripgrep.command: %s", err ? err : "");
+	free(err);
+	config_free(cfg);
+}
+
+static void test_globs_and_links(void)
+{
+	struct fs_plan *p;
+
+	mk("g/a/out/");
+	mk("g/b/out/");
+	mk("g/c/");
+	mk("g/k/x.key");
+	mk("g/k/y.pem");
+	mk("g/real/");
+	{
+		_cleanup_free_ char *l = tp("g/link");
+		if (symlink("real", l) < 0)
+			ok(false, "symlink");
+	}
+	p = plan_for(FS("\"allowWrite\":[\"$T/g/*/out\",\"$T/g/c\"],\"denyWrite\":[\"$T/g/**/*.key\",\"$T/g/link\"],"
+			"\"denyRead\":[\"$T/g/**/*.pem\"]"),
+		     "", "home");
+	ok(has(p, "g/a/out", MOUNT_BIND, WHY_WRITE) && has(p, "g/b/out", MOUNT_BIND, WHY_WRITE),
+	   "allowWrite glob expanded");
+	ok(op_for(p, "g/k/x.key") == NULL, "denyWrite glob outside write roots: nothing needed");
+	ok(has(p, "g/k/y.pem", MOUNT_MASK, WHY_DENY_READ), "denyRead glob expanded");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[\"$T/g\"],\"denyWrite\":[\"$T/g/**/*.key\",\"$T/g/link\"],\"denyRead\":[]"),
+		     "", "home");
+	ok(has(p, "g/k/x.key", MOUNT_RO_BIND, WHY_DENY_WRITE), "denyWrite glob expanded inside a write root");
+	ok(has(p, "g/real", MOUNT_RO_BIND, WHY_DENY_WRITE), "symlinked deny resolved to its target");
+	ok(has(p, "g/k", MOUNT_BIND, WHY_PIN), "glob match's directory pinned");
+	check_unique(p, "globs");
+	plan_done(p);
+
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[],\"denyRead\":[\"/\"],\"allowRead\":[\"/usr\"]"), "",
+		     "home");
+	bool ok_root = op_for(p, "../../usr") == NULL;
+	const struct mount_op *op;
+	bool has_etc = false, has_usr = false, has_proc = false;
+	for (size_t i = 0; p && (op = fs_plan_op(p, i)); i++) {
+		has_etc |= !strcmp(op->dest, "/etc") && op->kind == MOUNT_TMPFS;
+		has_usr |= !strcmp(op->dest, "/usr");
+		has_proc |= !strcmp(op->dest, "/proc") || !strcmp(op->dest, "/dev") || !strcmp(op->dest, "/sys");
+	}
+	ok(ok_root && has_etc && !has_usr && !has_proc, "denyRead / -> top-level tmpfs except allowRead, proc, dev, sys");
+	ok(p && fs_plan_tmpdir(p) && op_for(p, "x") == NULL, "private TMPDIR planned");
+	bool tmp_bound = false;
+	for (size_t i = 0; p && (op = fs_plan_op(p, i)); i++)
+		tmp_bound |= !strcmp(op->dest, fs_plan_tmpdir(p)) && op->kind == MOUNT_BIND;
+	ok(tmp_bound, "TMPDIR restored writable under denyRead /");
+	plan_done(p);
+}
+
+static void test_defaults(void)
+{
+	struct fs_plan *p;
+	mk("hd/.npm/_logs/");
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[],\"denyRead\":[]"), "", "hd");
+	ok(has(p, "hd/.npm/_logs", MOUNT_BIND, WHY_WRITE), "default ~/.npm/_logs bound when it exists");
+	plan_done(p);
+	p = plan_for(FS("\"allowWrite\":[],\"denyWrite\":[],\"denyRead\":[\"~\"]"), "", "hd");
+	ok(op_for(p, "hd/.npm/_logs") == NULL, "default home path dropped under denyRead ~");
+	plan_done(p);
+}
+
+int main(void)
+{
+	fs_test_setup();
+	test_precedence();
+	test_placeholders();
+	test_mandatory();
+	test_globs_and_links();
+	test_defaults();
+	fs_test_teardown();
+	return tap_done();
+}
