@@ -13,7 +13,13 @@
 #                      default     no -s; the file is $HOME/.srt-settings.json
 #                      default-missing  no -s and no default file
 #   enforce          also run config_check_enforceable()
-#   ref ...          for scripts/compare-settings-ref.sh only (ignored here)
+#   srt-status N     exit status of "srt --dry-run" when it differs from
+#                    status (srt refuses keys it cannot enforce)
+#   ref ...          for tests/settings-ref-compare.sh only (ignored here)
+#
+# When $SRT is an executable, each case is run a second time as
+# "srt --dry-run -s FILE" (TAP name "srt: NAME"): same verdict, and for a
+# refusal the same message.
 set -u
 shopt -s nullglob
 : "${SRT_TEST_SRCDIR:=$(cd "$(dirname "$0")" && pwd)}"
@@ -43,7 +49,7 @@ fi
 for expect in "$CORPUS"/*.expect; do
 	name=$(basename "$expect" .expect)
 	json=$CORPUS/$name.json
-	want_status=0 kind=file enforce=
+	want_status=0 kind=file enforce= srt_status=
 	matches=() nomatches=()
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
@@ -52,6 +58,7 @@ for expect in "$CORPUS"/*.expect; do
 		'nomatch '*) nomatches+=("${line#nomatch }") ;;
 		'path '*) kind=${line#path } ;;
 		enforce) enforce=--enforce ;;
+		'srt-status '*) srt_status=${line#srt-status } ;;
 		'ref'*|'#'*|'') ;;
 		*) echo "# $name.expect: unknown directive: $line"; want_status=bad ;;
 		esac
@@ -82,25 +89,41 @@ for expect in "$CORPUS"/*.expect; do
 	*) report notok "$name (bad path kind $kind)"; continue ;;
 	esac
 
-	out=$(HOME=$case_home "${runas[@]}" "$LOADER" -d $enforce "${args[@]}" 2>&1)
-	status=$?
-	# Messages name the path as given: make it relative to the corpus.
-	out=${out//"$case_home/"/"~/"}
-	out=${out//"$CORPUS/"/}
-	out=${out//"$TESTDIR/"/}
-	bad=
-	[ "$status" = "$want_status" ] || bad="status $status, want $want_status"
-	for m in "${matches[@]}"; do
-		[[ $out == *"$m"* ]] || bad="${bad:+$bad; }missing: $m"
-	done
-	for m in "${nomatches[@]}"; do
-		[[ $out == *"$m"* ]] && bad="${bad:+$bad; }unexpected: $m"
-	done
-	if [ -z "$bad" ]; then
-		report ok "$name"
-	else
-		report notok "$name: $bad"
-		printf '%s\n' "$out" | head -20 | sed 's/^/#   /'
+	# check LABEL WANT_STATUS CHECK_MATCHES CMD...
+	check_case() {
+		local label=$1 want=$2 domatch=$3 out status bad= m
+		shift 3
+		out=$(cd "$TESTDIR" && HOME=$case_home "${runas[@]}" "$@" 2>&1 </dev/null)
+		status=$?
+		# Messages name the path as given: make it relative to the corpus.
+		out=${out//"$case_home/"/"~/"}
+		out=${out//"$CORPUS/"/}
+		out=${out//"$TESTDIR/"/}
+		[ "$status" = "$want" ] || bad="status $status, want $want"
+		if [ "$domatch" = yes ]; then
+			for m in "${matches[@]}"; do
+				[[ $out == *"$m"* ]] || bad="${bad:+$bad; }missing: $m"
+			done
+			for m in "${nomatches[@]}"; do
+				[[ $out == *"$m"* ]] && bad="${bad:+$bad; }unexpected: $m"
+			done
+		fi
+		if [ -z "$bad" ]; then
+			report ok "$label"
+		else
+			report notok "$label: $bad"
+			printf '%s\n' "$out" | head -20 | sed 's/^/#   /'
+		fi
+	}
+	check_case "$name" "$want_status" yes "$LOADER" -d $enforce "${args[@]}"
+	if [ -n "${SRT:-}" ] && [ -x "$SRT" ]; then
+		# srt's own output is a plan, not the config: compare refusals only.
+		if [ -n "$srt_status" ]; then
+			check_case "srt: $name" "$srt_status" no "$SRT" --dry-run "${args[@]}"
+		else
+			check_case "srt: $name" "$want_status" "$([ "$want_status" = 1 ] && echo yes || echo no)" \
+				"$SRT" --dry-run "${args[@]}"
+		fi
 	fi
 done
 echo "1..$n"
