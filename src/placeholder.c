@@ -327,9 +327,14 @@ fail:
 
 void ph_registry_lock(struct ph_registry *r)
 {
-	if (r->locked++ == 0)
-		while (flock(r->lock_fd, LOCK_EX) < 0 && errno == EINTR)
-			;
+	if (r->locked++ > 0)
+		return;
+	while (flock(r->lock_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	/* What other runs created may have changed since we last looked:
+	 * decide only on a fresh view (and reap runs that died meanwhile). */
+	if (r->rec_fd >= 0)
+		scan_records(r);
 }
 
 void ph_registry_unlock(struct ph_registry *r)
@@ -407,8 +412,7 @@ void ph_cleanup(struct ph_registry *r)
 {
 	if (!r || r->cleaned)
 		return;
-	ph_registry_lock(r);
-	scan_records(r);
+	ph_registry_lock(r); /* rescans */
 	remove_entries(&r->mine, &r->live);
 	if (r->rec_name)
 		(void)unlinkat(r->dir_fd, r->rec_name, 0);

@@ -159,6 +159,16 @@ wait $pb
 unlike "second run's deny held after the first run exited" "$(cat "$TESTDIR/b.out")" 'BREACH'
 is "no leftovers after concurrent runs" "$(snapshot "$P")" "$BEFORE"
 
+# --- many concurrent runs starting and ending at different times ---
+pids=""
+for i in 1 2 3 4 5 6 7 8; do
+	sb_bg "$S" "sleep 0.$i; echo x > .npmrc && echo BREACH" > "$TESTDIR/c$i.out" 2>&1
+	pids="$pids $!"
+done
+for p in $pids; do wait $p; done
+unlike "concurrent runs: every deny held" "$(cat "$TESTDIR"/c*.out)" 'BREACH'
+is "no leftovers after 8 overlapping runs" "$(snapshot "$P")" "$BEFORE"
+
 # --- a file srt did not create is never removed ---
 sb_bg "$S" 'sleep 1'
 pid=$!
