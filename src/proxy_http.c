@@ -1,0 +1,739 @@
+/* The HTTP proxy: parse a request head, ask the policy, then either answer
+ * 403, splice a CONNECT tunnel, or forward one absolute-form request and
+ * stream its response back.  Keep-alive: each request on a connection is
+ * judged on its own. */
+#include "proxy_int.h"
+
+#include "relay.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <string.h>
+#include <strings.h>
+
+enum hstate {
+	H_HEAD,     /* waiting for a request head */
+	H_DIALING,  /* policy allowed; dialling upstream */
+	H_FORWARD,  /* request sent; streaming the response back */
+	H_CLOSING,  /* flushing a final answer, then close */
+};
+
+struct hconn {
+	struct pconn base;
+	struct bufferevent *client, *up;
+	enum hstate state;
+	struct event *head_timer;
+	struct dial *dial;
+	struct rules *rules;
+	struct evbuffer *req;   /* rewritten request head waiting for the dial */
+	char *host;             /* canonical */
+	int port;
+	bool connect;           /* CONNECT request */
+	bool client_close;      /* close after this response */
+	bool head_req;          /* HEAD: no response body */
+	bool body_chunked;      /* request body framed by chunks: forwarded raw */
+	uint64_t body_left;     /* Content-Length bytes still to forward */
+	bool resp_head_done;
+	bool up_eof;
+};
+
+static void hconn_readcb(struct bufferevent *bev, void *arg);
+static void hconn_process(struct hconn *h);
+
+static void hconn_destroy(struct pconn *c)
+{
+	struct hconn *h = (struct hconn *)c;
+
+	pconn_unregister(c);
+	dial_cancel(h->dial);
+	if (h->client)
+		bufferevent_free(h->client);
+	if (h->up)
+		bufferevent_free(h->up);
+	if (h->head_timer)
+		event_free(h->head_timer);
+	if (h->req)
+		evbuffer_free(h->req);
+	rules_unref(h->rules);
+	free(h->host);
+	free(h);
+}
+
+static void hconn_close(struct hconn *h)
+{
+	hconn_destroy(&h->base);
+}
+
+/* Flush what is queued for the client, then close. */
+static void hconn_closing_writecb(struct bufferevent *bev, void *arg)
+{
+	struct hconn *h = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		hconn_close(h);
+}
+
+static void hconn_closing_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	hconn_close(arg);
+}
+
+static void hconn_finish(struct hconn *h)
+{
+	h->state = H_CLOSING;
+	if (h->up) {
+		bufferevent_free(h->up);
+		h->up = NULL;
+	}
+	dial_cancel(h->dial);
+	h->dial = NULL;
+	event_del(h->head_timer);
+	bufferevent_disable(h->client, EV_READ);
+	bufferevent_setwatermark(h->client, EV_WRITE, 0, 0);
+	bufferevent_setcb(h->client, NULL, hconn_closing_writecb, hconn_closing_eventcb, h);
+	bufferevent_enable(h->client, EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_output(h->client)) == 0)
+		hconn_close(h);
+}
+
+static void send_simple(struct hconn *h, const char *status, const char *extra_headers, const char *body, bool close)
+{
+	struct evbuffer *out = bufferevent_get_output(h->client);
+
+	evbuffer_add_printf(out,
+			    "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n%sContent-Length: %zu\r\nConnection: %s\r\n\r\n%s",
+			    status, extra_headers ? extra_headers : "", strlen(body), close ? "close" : "keep-alive",
+			    body);
+}
+
+/* An error answer that ends the connection (4xx/5xx on malformed input). */
+static void fail_close(struct hconn *h, const char *status)
+{
+	_cleanup_free_ char *body = xasprintf("%s\n", status);
+	send_simple(h, status, NULL, body, true);
+	hconn_finish(h);
+}
+
+static void head_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *h = arg;
+
+	if (evbuffer_get_length(bufferevent_get_input(h->client)) == 0 && h->state == H_HEAD) {
+		hconn_close(h); /* idle keep-alive connection */
+		return;
+	}
+	fail_close(h, "408 Request Timeout");
+}
+
+/* ---- head parsing ---- */
+
+struct header {
+	char *name, *value;
+};
+
+struct head {
+	char *buf; /* owned; lines point into it */
+	char *method, *target, *version;
+	struct header hdr[128];
+	size_t n;
+};
+
+static bool is_tchar(char c)
+{
+	return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+/* Split a head (without the final blank line) into request/status line and
+ * headers.  Returns 0, or -1 when malformed. */
+static int parse_head(char *buf, struct head *hd, bool response)
+{
+	char *save = NULL, *line;
+	bool first = true;
+
+	memset(hd, 0, sizeof(*hd));
+	hd->buf = buf;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t l = strlen(line);
+		if (l && line[l - 1] == '\r')
+			line[--l] = '\0';
+		for (size_t i = 0; i < l; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+				return -1;
+		if (first) {
+			char *sp1 = strchr(line, ' '), *sp2;
+			if (!sp1)
+				return -1;
+			*sp1 = '\0';
+			sp2 = strchr(sp1 + 1, ' ');
+			if (!response) {
+				if (!sp2 || strchr(sp2 + 1, ' '))
+					return -1;
+				*sp2 = '\0';
+				hd->method = line;
+				hd->target = sp1 + 1;
+				hd->version = sp2 + 1;
+				if (!*hd->method || !*hd->target || strncmp(hd->version, "HTTP/1.", 7) != 0 ||
+				    (hd->version[7] != '0' && hd->version[7] != '1') || hd->version[8])
+					return -1;
+				for (char *c = hd->method; *c; c++)
+					if (!is_tchar(*c))
+						return -1;
+			} else {
+				hd->version = line;
+				hd->method = sp1 + 1; /* status code + reason */
+				if (strncmp(line, "HTTP/1.", 7) != 0)
+					return -1;
+			}
+			first = false;
+			continue;
+		}
+		if (line[0] == ' ' || line[0] == '\t')
+			return -1; /* obsolete line folding */
+		char *colon = strchr(line, ':');
+		if (!colon || colon == line)
+			return -1;
+		*colon = '\0';
+		for (char *c = line; *c; c++)
+			if (!is_tchar(*c))
+				return -1;
+		char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		char *e = v + strlen(v);
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (hd->n == sizeof(hd->hdr) / sizeof(hd->hdr[0]))
+			return -1;
+		hd->hdr[hd->n].name = line;
+		hd->hdr[hd->n].value = v;
+		hd->n++;
+	}
+	return first ? -1 : 0;
+}
+
+static const char *head_get(const struct head *hd, const char *name)
+{
+	for (size_t i = 0; i < hd->n; i++)
+		if (strcasecmp(hd->hdr[i].name, name) == 0)
+			return hd->hdr[i].value;
+	return NULL;
+}
+
+/* Does a comma list (Connection header) contain token? */
+static bool list_has(const char *list, const char *token)
+{
+	size_t tl = strlen(token);
+
+	for (const char *s = list; s && *s;) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		size_t n = strcspn(s, ", ");
+		if (n == tl && strncasecmp(s, token, tl) == 0)
+			return true;
+		s += n;
+	}
+	return false;
+}
+
+static bool is_hop_by_hop(const char *name, const char *connection)
+{
+	static const char *const hop[] = {"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization",
+					  "Proxy-Authenticate", "TE", "Trailer", "Upgrade", NULL};
+	for (size_t i = 0; hop[i]; i++)
+		if (strcasecmp(name, hop[i]) == 0)
+			return true;
+	return connection && list_has(connection, name);
+}
+
+/* host[:port] or [v6][:port] -> host (brackets kept), port. */
+static int split_authority(const char *a, size_t len, int default_port, char **ret_host, int *ret_port)
+{
+	const char *colon = NULL;
+	int port = default_port;
+
+	if (len == 0)
+		return -1;
+	if (a[0] == '[') {
+		const char *rb = memchr(a, ']', len);
+		if (!rb)
+			return -1;
+		if ((size_t)(rb - a) + 1 < len) {
+			if (rb[1] != ':')
+				return -1;
+			colon = rb + 1;
+		}
+		*ret_host = xstrndup(a, (size_t)(rb - a) + 1);
+	} else {
+		colon = memchr(a, ':', len);
+		*ret_host = xstrndup(a, colon ? (size_t)(colon - a) : len);
+	}
+	if (colon) {
+		size_t pl = len - (size_t)(colon - a) - 1;
+		port = 0;
+		if (pl == 0 || pl > 5)
+			goto fail;
+		for (size_t i = 1; i <= pl; i++) {
+			if (!isdigit((unsigned char)colon[i]))
+				goto fail;
+			port = port * 10 + (colon[i] - '0');
+		}
+		if (port < 1 || port > 65535)
+			goto fail;
+	}
+	if (!**ret_host)
+		goto fail;
+	*ret_port = port;
+	return 0;
+fail:
+	free(*ret_host);
+	*ret_host = NULL;
+	return -1;
+}
+
+static void deny_answer(struct hconn *h, const struct policy_result *pr, const char *proto, const char *rawhost,
+			int port, bool keep)
+{
+	proxy_report(h->base.p, h->base.id, proto, pr->host ? pr->host : rawhost, port, false, pr->reason, pr->rule);
+	if (h->connect) {
+		/* CONNECT: the reason is the status phrase (spec 4.1). */
+		struct evbuffer *out = bufferevent_get_output(h->client);
+		evbuffer_add_printf(out,
+				    "HTTP/1.1 403 %s\r\nContent-Type: text/plain\r\nX-Proxy-Error: blocked-by-allowlist\r\n"
+				    "Content-Length: 39\r\nConnection: close\r\n\r\nConnection blocked by network allowlist",
+				    pr->reason);
+		hconn_finish(h);
+		return;
+	}
+	send_simple(h, "403 Forbidden", "X-Proxy-Error: blocked-by-allowlist\r\n",
+		    "Connection blocked by network allowlist\n", !keep);
+	if (!keep) {
+		hconn_finish(h);
+		return;
+	}
+	/* Keep-alive: wait for the next request (maybe already buffered). */
+	struct timeval tv = {.tv_sec = PROXY_HEAD_TIMEOUT_S};
+	event_add(h->head_timer, &tv);
+	bufferevent_trigger(h->client, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void dial_done(const struct dial_result *res, void *arg);
+
+/* One complete head is in the client input: handle it. */
+static void handle_request(struct hconn *h, char *headbuf)
+{
+	struct head hd;
+	_cleanup_free_ char *rawhost = NULL;
+	const char *path = "/";
+	struct policy_result pr;
+	int port;
+
+	if (parse_head(headbuf, &hd, false) < 0) {
+		fail_close(h, "400 Bad Request");
+		return;
+	}
+	/* Each request is judged by the rules in force when it arrives. */
+	rules_unref(h->rules);
+	h->rules = rules_ref(h->base.p->rules);
+	h->connect = strcmp(hd.method, "CONNECT") == 0;
+	h->client_close = strcmp(hd.version, "HTTP/1.0") == 0 || list_has(head_get(&hd, "Connection"), "close") ||
+			  list_has(head_get(&hd, "Proxy-Connection"), "close");
+	h->head_req = strcmp(hd.method, "HEAD") == 0;
+
+	if (h->connect) {
+		if (split_authority(hd.target, strlen(hd.target), 0, &rawhost, &port) < 0 || port == 0) {
+			fail_close(h, "400 Bad Request");
+			return;
+		}
+	} else {
+		const char *t = hd.target, *auth_end;
+		if (strncasecmp(t, "http://", 7) != 0) {
+			fail_close(h, "400 Bad Request"); /* origin-form, '*' or another scheme */
+			return;
+		}
+		t += 7;
+		auth_end = t + strcspn(t, "/?#");
+		if (memchr(t, '@', (size_t)(auth_end - t)) ||
+		    split_authority(t, (size_t)(auth_end - t), 80, &rawhost, &port) < 0) {
+			fail_close(h, "400 Bad Request");
+			return;
+		}
+		if (*auth_end == '/')
+			path = auth_end;
+		else if (*auth_end == '?')
+			path = NULL; /* "/" + query, below */
+		if (strchr(hd.target, '#')) {
+			fail_close(h, "400 Bad Request");
+			return;
+		}
+		const char *te = head_get(&hd, "Transfer-Encoding");
+		const char *cl = head_get(&hd, "Content-Length");
+		h->body_chunked = te != NULL;
+		h->body_left = 0;
+		if (te && cl) {
+			fail_close(h, "400 Bad Request"); /* request smuggling shape */
+			return;
+		}
+		if (cl) {
+			char *e;
+			unsigned long long v = strtoull(cl, &e, 10);
+			if (!*cl || *e || cl[0] == '-' || cl[0] == '+') {
+				fail_close(h, "400 Bad Request");
+				return;
+			}
+			h->body_left = v;
+		}
+		/* Build the upstream request now; it is sent once the dial succeeds. */
+		h->req = evbuffer_new();
+		evbuffer_add_printf(h->req, "%s ", hd.method);
+		h->port = port;
+		if (path)
+			evbuffer_add(h->req, path, strlen(path));
+		else
+			evbuffer_add_printf(h->req, "/%s", auth_end);
+		evbuffer_add_printf(h->req, " HTTP/1.1\r\n");
+		const char *conn = head_get(&hd, "Connection");
+		for (size_t i = 0; i < hd.n; i++) {
+			if (is_hop_by_hop(hd.hdr[i].name, conn) || strcasecmp(hd.hdr[i].name, "Host") == 0)
+				continue;
+			evbuffer_add_printf(h->req, "%s: %s\r\n", hd.hdr[i].name, hd.hdr[i].value);
+		}
+		if (h->body_chunked)
+			evbuffer_add_printf(h->req, "Transfer-Encoding: %s\r\n", te);
+	}
+
+	if (!policy_decide(h->rules->policy, rawhost, port, &pr)) {
+		bool has_body = h->body_chunked || h->body_left > 0;
+		deny_answer(h, &pr, h->connect ? "connect" : "http", rawhost, port, !h->client_close && !has_body);
+		policy_result_clear(&pr);
+		if (h->req) {
+			evbuffer_free(h->req);
+			h->req = NULL;
+		}
+		return;
+	}
+	proxy_report(h->base.p, h->base.id, h->connect ? "connect" : "http", pr.host, port, true, pr.reason, pr.rule);
+	free(h->host);
+	h->host = steal_pointer(&pr.host);
+	h->port = port;
+	if (h->req) {
+		bool v6 = strchr(h->host, ':') != NULL;
+		if (port == 80)
+			evbuffer_add_printf(h->req, "Host: %s%s%s\r\n", v6 ? "[" : "", h->host, v6 ? "]" : "");
+		else
+			evbuffer_add_printf(h->req, "Host: %s%s%s:%d\r\n", v6 ? "[" : "", h->host, v6 ? "]" : "", port);
+		evbuffer_add_printf(h->req, "Connection: close\r\n\r\n");
+	}
+	h->state = H_DIALING;
+	bufferevent_disable(h->client, EV_READ);
+	h->dial = dial_start(h->base.p, h->rules, h->host, pr.host_is_ip, port, h->connect ? DIAL_TUNNEL : DIAL_HTTP,
+			     dial_done, h);
+	policy_result_clear(&pr);
+}
+
+/* ---- forwarding one request ---- */
+
+static void forward_body(struct hconn *h)
+{
+	struct evbuffer *in = bufferevent_get_input(h->client);
+	struct evbuffer *out = bufferevent_get_output(h->up);
+
+	if (h->body_chunked) {
+		evbuffer_add_buffer(out, in); /* raw until the response ends; no reuse */
+		return;
+	}
+	if (h->body_left > 0) {
+		size_t n = evbuffer_get_length(in);
+		if (n > h->body_left)
+			n = (size_t)h->body_left;
+		evbuffer_remove_buffer(in, out, n);
+		h->body_left -= n;
+	}
+}
+
+static void up_readcb(struct bufferevent *bev, void *arg);
+static void up_eventcb(struct bufferevent *bev, short what, void *arg);
+static void up_writecb(struct bufferevent *bev, void *arg);
+static void client_fwd_readcb(struct bufferevent *bev, void *arg);
+static void client_fwd_writecb(struct bufferevent *bev, void *arg);
+static void client_eventcb(struct bufferevent *bev, short what, void *arg);
+
+static void dial_done(const struct dial_result *res, void *arg)
+{
+	struct hconn *h = arg;
+	struct timeval idle = {.tv_sec = PROXY_IDLE_TIMEOUT_S};
+
+	h->dial = NULL;
+	if (res->status != DIAL_OK) {
+		if (res->status == DIAL_GUARD_REFUSED) {
+			_cleanup_free_ char *reason = xasprintf("resolved to %s", res->msg);
+			_cleanup_free_ char *body = xasprintf("Connection to %s blocked: resolved to %s\n", h->host, res->msg);
+			proxy_report(h->base.p, h->base.id, h->connect ? "connect" : "http", h->host, h->port, false, reason,
+				     NULL);
+			struct evbuffer *out = bufferevent_get_output(h->client);
+			evbuffer_add_printf(out,
+					    "HTTP/1.1 403 %s\r\nContent-Type: text/plain\r\n"
+					    "X-Proxy-Error: blocked-by-sandbox-runtime\r\nContent-Length: %zu\r\n"
+					    "Connection: close\r\n\r\n%s",
+					    h->connect ? reason : "Forbidden", strlen(body), body);
+			hconn_finish(h);
+			return;
+		}
+		send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
+		hconn_finish(h);
+		return;
+	}
+	h->up = res->bev;
+	if (h->connect) {
+		struct bufferevent *c = h->client, *u = h->up;
+		evbuffer_add_printf(bufferevent_get_output(c), "HTTP/1.1 200 Connection Established\r\n\r\n");
+		h->client = NULL;
+		h->up = NULL;
+		hconn_close(h);
+		relay_new(c, u, PROXY_IDLE_TIMEOUT_S, NULL, NULL);
+		return;
+	}
+	if (res->via_proxy) {
+		/* Through mitm/parent proxy: absolute-form target. */
+		struct evbuffer *req = evbuffer_new();
+		size_t sp = 0;
+		struct evbuffer_ptr p = evbuffer_search(h->req, " ", 1, NULL);
+		sp = (size_t)p.pos;
+		evbuffer_remove_buffer(h->req, req, sp + 1);
+		bool v6 = strchr(h->host, ':') != NULL;
+		evbuffer_add_printf(req, "http://%s%s%s:%d", v6 ? "[" : "", h->host, v6 ? "]" : "", h->port);
+		evbuffer_add_buffer(req, h->req);
+		evbuffer_free(h->req);
+		h->req = req;
+		if (res->proxy_auth) {
+			/* insert before the final blank line */
+			size_t len = evbuffer_get_length(h->req);
+			struct evbuffer *tmp = evbuffer_new();
+			evbuffer_remove_buffer(h->req, tmp, len - 2);
+			evbuffer_add_printf(tmp, "Proxy-Authorization: %s\r\n\r\n", res->proxy_auth);
+			evbuffer_free(h->req);
+			h->req = tmp;
+		}
+	}
+	relay_tune(h->up);
+	relay_tune(h->client);
+	evbuffer_add_buffer(bufferevent_get_output(h->up), h->req);
+	evbuffer_free(h->req);
+	h->req = NULL;
+	h->state = H_FORWARD;
+	h->resp_head_done = false;
+	h->up_eof = false;
+	forward_body(h);
+	bufferevent_setcb(h->up, up_readcb, up_writecb, up_eventcb, h);
+	bufferevent_setwatermark(h->up, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
+	bufferevent_set_timeouts(h->up, &idle, NULL);
+	bufferevent_enable(h->up, EV_READ | EV_WRITE);
+	bufferevent_setcb(h->client, client_fwd_readcb, client_fwd_writecb, client_eventcb, h);
+	bufferevent_setwatermark(h->client, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
+	if (h->body_chunked || h->body_left > 0)
+		bufferevent_enable(h->client, EV_READ);
+}
+
+/* More request body from the client. */
+static void client_fwd_readcb(struct bufferevent *bev, void *arg)
+{
+	struct hconn *h = arg;
+
+	forward_body(h);
+	if (!h->body_chunked && h->body_left == 0)
+		bufferevent_disable(bev, EV_READ); /* pipelined requests wait */
+	if (evbuffer_get_length(bufferevent_get_output(h->up)) >= RELAY_HIGH_WATER)
+		bufferevent_disable(bev, EV_READ);
+}
+
+/* Request body drained towards upstream: read more body. */
+static void up_writecb(struct bufferevent *bev, void *arg)
+{
+	struct hconn *h = arg;
+
+	if (h->body_chunked || h->body_left > 0)
+		bufferevent_enable(h->client, EV_READ);
+}
+
+/* Response head: drop hop-by-hop headers, decide whether the client
+ * connection can be kept. Returns -1 when the head is malformed. */
+static int rewrite_response_head(struct hconn *h, char *buf)
+{
+	struct head hd;
+	struct evbuffer *out = bufferevent_get_output(h->client);
+	int status;
+
+	if (parse_head(buf, &hd, true) < 0)
+		return -1;
+	status = atoi(hd.method);
+	if (status < 100 || status > 999)
+		return -1;
+	const char *conn = head_get(&hd, "Connection");
+	bool framed = head_get(&hd, "Content-Length") || head_get(&hd, "Transfer-Encoding") || h->head_req ||
+		      status == 204 || status == 304;
+	if (status < 200 || !framed)
+		h->client_close = true; /* 1xx: the final head follows raw; unframed: ends at close */
+	evbuffer_add_printf(out, "%s %s\r\n", hd.version, hd.method);
+	for (size_t i = 0; i < hd.n; i++) {
+		if (is_hop_by_hop(hd.hdr[i].name, conn))
+			continue;
+		evbuffer_add_printf(out, "%s: %s\r\n", hd.hdr[i].name, hd.hdr[i].value);
+	}
+	evbuffer_add_printf(out, "Connection: %s\r\n\r\n", h->client_close ? "close" : "keep-alive");
+	return 0;
+}
+
+static void up_readcb(struct bufferevent *bev, void *arg)
+{
+	struct hconn *h = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = bufferevent_get_output(h->client);
+
+	if (!h->resp_head_done) {
+		struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+		if (end.pos < 0) {
+			if (evbuffer_get_length(in) > PROXY_MAX_HEAD) {
+				send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
+				hconn_finish(h);
+			}
+			return;
+		}
+		_cleanup_free_ char *buf = xmalloc((size_t)end.pos + 1);
+		evbuffer_remove(in, buf, (size_t)end.pos);
+		buf[end.pos] = '\0';
+		evbuffer_drain(in, 4);
+		if (rewrite_response_head(h, buf) < 0) {
+			send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
+			hconn_finish(h);
+			return;
+		}
+		h->resp_head_done = true;
+	}
+	evbuffer_add_buffer(out, in);
+	if (evbuffer_get_length(out) >= RELAY_HIGH_WATER)
+		bufferevent_disable(bev, EV_READ);
+}
+
+/* Response ended (upstream closed): next request, or close. */
+static void response_complete(struct hconn *h)
+{
+	if (!h->resp_head_done) {
+		send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
+		hconn_finish(h);
+		return;
+	}
+	if (h->client_close || h->body_chunked || h->body_left > 0) {
+		hconn_finish(h);
+		return;
+	}
+	bufferevent_free(h->up);
+	h->up = NULL;
+	h->state = H_HEAD;
+	bufferevent_setcb(h->client, hconn_readcb, NULL, client_eventcb, h);
+	bufferevent_setwatermark(h->client, EV_WRITE, 0, 0);
+	bufferevent_enable(h->client, EV_READ);
+	struct timeval tv = {.tv_sec = PROXY_HEAD_TIMEOUT_S};
+	event_add(h->head_timer, &tv);
+	hconn_process(h); /* pipelined request already buffered */
+}
+
+static void client_fwd_writecb(struct bufferevent *bev, void *arg)
+{
+	struct hconn *h = arg;
+
+	if (h->up_eof) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			response_complete(h);
+		return;
+	}
+	if (h->up && !(bufferevent_get_enabled(h->up) & EV_READ))
+		bufferevent_enable(h->up, EV_READ);
+}
+
+static void up_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct hconn *h = arg;
+
+	if (what & BEV_EVENT_EOF) {
+		up_readcb(bev, h);
+		if (h->state != H_FORWARD)
+			return;
+		h->up_eof = true;
+		bufferevent_disable(bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_output(h->client)) == 0)
+			response_complete(h);
+		return;
+	}
+	if (!h->resp_head_done)
+		send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
+	hconn_finish(h);
+}
+
+static void client_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	hconn_close(arg);
+}
+
+/* ---- head reading ---- */
+
+static void hconn_process(struct hconn *h)
+{
+	struct evbuffer *in = bufferevent_get_input(h->client);
+	struct evbuffer_ptr end;
+
+	if (h->state != H_HEAD)
+		return;
+	/* Skip blank lines between requests (RFC 9112 2.2). */
+	while (evbuffer_get_length(in) > 0) {
+		char c[2];
+		evbuffer_copyout(in, c, 2);
+		if (c[0] == '\n')
+			evbuffer_drain(in, 1);
+		else if (c[0] == '\r' && evbuffer_get_length(in) >= 2 && c[1] == '\n')
+			evbuffer_drain(in, 2);
+		else
+			break;
+	}
+	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos < 0 || end.pos > PROXY_MAX_HEAD) {
+		if (evbuffer_get_length(in) > PROXY_MAX_HEAD)
+			fail_close(h, "431 Request Header Fields Too Large");
+		return;
+	}
+	char *buf = xmalloc((size_t)end.pos + 1);
+	evbuffer_remove(in, buf, (size_t)end.pos);
+	buf[end.pos] = '\0';
+	evbuffer_drain(in, 4);
+	event_del(h->head_timer);
+	handle_request(h, buf);
+	free(buf);
+}
+
+static void hconn_readcb(struct bufferevent *bev, void *arg)
+{
+	hconn_process(arg);
+}
+
+void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd)
+{
+	struct hconn *h = xcalloc(1, sizeof(*h));
+	struct timeval tv = {.tv_sec = PROXY_HEAD_TIMEOUT_S};
+
+	pconn_register(p, &h->base, hconn_destroy);
+	h->rules = rules_ref(p->rules);
+	h->client = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	h->head_timer = evtimer_new(p->base, head_timeout_cb, h);
+	if (!h->client || !h->head_timer) {
+		if (!h->client)
+			evutil_closesocket(fd);
+		hconn_close(h);
+		return;
+	}
+	/* Bound the unparsed input: reading pauses at the head limit + 1. */
+	bufferevent_setwatermark(h->client, EV_READ, 0, PROXY_MAX_HEAD + 1);
+	bufferevent_setcb(h->client, hconn_readcb, NULL, client_eventcb, h);
+	bufferevent_enable(h->client, EV_READ | EV_WRITE);
+	event_add(h->head_timer, &tv);
+}

@@ -1,0 +1,175 @@
+#!/bin/sh
+# The HTTP and SOCKS5 proxies outside the sandbox: tests/proxy-driver runs
+# them on Unix sockets; curl reaches the HTTP one through a socat bridge
+# (as the in-sandbox bridge does) and the SOCKS one directly; upstream is
+# tests/net-upstream on loopback, whose hit log shows what got through.
+. "$SRT_TEST_SRCDIR/lib/libtest.sh"
+require_tools curl socat python3
+
+B=${SRT_TEST_BUILDDIR:?}
+D=$TESTDIR
+PIDS=""
+stop_all() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup_testdir; }
+trap stop_all EXIT
+
+"$B/net-upstream" 0 "$D/hits" > "$D/port" & PIDS="$PIDS $!"
+# A second upstream (P2): names in the hosts file resolve to 127.0.0.1, and
+# only 127.0.0.1:$P is allow-listed as an address, so the guard must stop
+# upstream.test:$P2.
+"$B/net-upstream" 0 "$D/hits" > "$D/port2" & PIDS="$PIDS $!"
+for _ in $(seq 50); do [ -s "$D/port" ] && [ -s "$D/port2" ] && break; sleep 0.05; done
+P=$(cat "$D/port")
+P2=$(cat "$D/port2")
+
+# Names the tests resolve: all on loopback (SRT_TEST_HOSTS_FILE is read only when set).
+printf '127.0.0.1 upstream.test guarded.test evil.test\n' > "$D/hosts"
+export SRT_TEST_HOSTS_FILE="$D/hosts"
+
+start_proxy() { # NAME SETTINGS_JSON
+	printf '%s\n' "$2" > "$D/$1.json"
+	"$B/proxy-driver" "$D/$1.json" "$D/$1-http.sock" "$D/$1-socks.sock" "$D/$1.events" > "$D/$1.out" 2> "$D/$1.err" &
+	eval "PID_$1=$!"; PIDS="$PIDS $!"
+	for _ in $(seq 100); do grep -q ready "$D/$1.out" 2>/dev/null && return 0; sleep 0.02; done
+	echo "# proxy $1 did not start: $(cat "$D/$1.err")"; return 1
+}
+bridge() { # NAME: BRIDGE_PORT = TCP port of a socat bridge to NAME's HTTP socket
+	BRIDGE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	socat TCP-LISTEN:"$BRIDGE_PORT",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$D/$1-http.sock" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	python3 -c 'import socket,sys,time
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close(); break
+    except OSError: time.sleep(0.02)' "$BRIDGE_PORT"
+}
+hits() { grep -c "$1" "$D/hits" 2>/dev/null || true; }
+
+S='"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
+start_proxy a "{\"network\":{\"allowedDomains\":[\"127.0.0.1:$P\",\"upstream.test\",\"both.test\",\"evil.test\"],\"deniedDomains\":[\"both.test\",\"evil.test\"],\"deniedDomainReasons\":{\"evil.test\":\"evil is denied\"}},$S}"
+bridge a; BA=$BRIDGE_PORT
+C="curl -s --max-time 10 --proxy http://127.0.0.1:$BA"
+
+# --- plain HTTP ---
+out=$($C -i "http://127.0.0.1:$P/allowed1")
+like "allowed host: 200" "$out" '^HTTP/1.1 200'
+like "allowed host: upstream body" "$out" 'hello from upstream /allowed1'
+is "allowed host: upstream hit once" "$(hits /allowed1)" 1
+
+out=$($C -i "http://blocked.test:$P/blocked1")
+like "blocked host: 403 Forbidden" "$out" '^HTTP/1.1 403 Forbidden'
+like "blocked host: X-Proxy-Error" "$out" 'X-Proxy-Error: blocked-by-allowlist'
+like "blocked host: body" "$out" 'Connection blocked by network allowlist'
+is "blocked host: no upstream hit" "$(hits /blocked1)" 0
+
+out=$($C -i "http://both.test:$P/both")
+like "deny beats allow" "$out" '^HTTP/1.1 403'
+out=$($C -i -p "http://evil.test:$P/evil")
+like "deniedDomainReasons in CONNECT status" "$out" '^HTTP/1.1 403 evil is denied'
+
+# --- CONNECT ---
+out=$($C -i -p "http://127.0.0.1:$P/tunnel1")
+like "CONNECT allowed: 200 established" "$out" 'HTTP/1.1 200 Connection Established'
+like "CONNECT allowed: upstream answered" "$out" 'hello from upstream /tunnel1'
+out=$($C -i -p "http://blocked.test:$P/tunnel2")
+like "CONNECT blocked: 403 with reason" "$out" '^HTTP/1.1 403 host is not on the allow list'
+like "CONNECT blocked: X-Proxy-Error" "$out" 'X-Proxy-Error: blocked-by-allowlist'
+is "CONNECT blocked: no upstream hit" "$(hits /tunnel2)" 0
+
+# --- IP literals and shorthands ---
+for h in 127.1 2130706433 0x7f.1 0x7f.0.0.1 '[::ffff:127.0.0.1]'; do
+	out=$($C -i "http://$h:$P/short")
+	like "shorthand $h folds to the allowed 127.0.0.1:$P" "$out" '^HTTP/1.1 200'
+done
+for h in 127.0.0.2 127.2 '[::1]' 2130706434 10.0.0.1; do
+	out=$($C -i "http://$h:$P/lit")
+	like "literal $h not on the list: 403" "$out" '^HTTP/1.1 403'
+done
+out=$($C -i "http://127.0.0.1:1/otherport")
+like "allowed literal on another port: 403" "$out" '^HTTP/1.1 403'
+is "literals: no upstream hit" "$(hits /lit)" 0
+
+# --- resolved-address guard ---
+out=$($C -i "http://upstream.test:$P2/guard1")
+like "guard: allowed name resolving to loopback refused" "$out" '^HTTP/1.1 403'
+like "guard: X-Proxy-Error blocked-by-sandbox-runtime" "$out" 'X-Proxy-Error: blocked-by-sandbox-runtime'
+like "guard: body names the class" "$out" 'Connection to upstream.test blocked: resolved to a loopback address'
+out=$($C -i -p "http://upstream.test:$P2/guard2")
+like "guard: CONNECT status phrase" "$out" '^HTTP/1.1 403 resolved to a loopback address'
+is "guard: no upstream hit" "$(hits /guard)" 0
+
+# --- SOCKS5 ---
+SX="curl -s --max-time 10 --proxy socks5h://localhost$D/a-socks.sock"
+out=$($SX -i "http://127.0.0.1:$P/socks1")
+like "SOCKS allowed: 200" "$out" 'hello from upstream /socks1'
+$SX "http://blocked.test:$P/socks2" >/dev/null; rc=$?
+is "SOCKS refused: curl reports connection not allowed (97)" "$rc" 97
+is "SOCKS refused: no upstream hit" "$(hits /socks2)" 0
+$SX "http://upstream.test:$P2/socks3" >/dev/null; rc=$?
+is "SOCKS guard refusal (97)" "$rc" 97
+out=$(curl -s --max-time 10 --proxy "socks5://localhost$D/a-socks.sock" -i "http://127.0.0.1:$P/socks4")
+like "SOCKS with IPv4 address type" "$out" 'hello from upstream /socks4'
+out=$(curl -s --max-time 10 --proxy "socks5h://user:pw@localhost$D/a-socks.sock" -i "http://127.0.0.1:$P/socks5")
+like "SOCKS username/password (RFC 1929)" "$out" 'hello from upstream /socks5'
+
+# --- raw protocol edge cases (python3 speaks to the Unix sockets) ---
+raw() { python3 "$SRT_TEST_SRCDIR/proxy-raw.py" "$@"; }
+out=$(raw http "$D/a-http.sock" 'garbage\r\n\r\n')
+like "malformed request line: 400" "$out" '^HTTP/1.1 400'
+out=$(raw http "$D/a-http.sock" 'GET /origin-form HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+like "origin-form request: 400" "$out" '^HTTP/1.1 400'
+out=$(raw http "$D/a-http.sock" "GET http://127.0.0.1:$P/x HTTP/1.1\r\nX: $(python3 -c 'print("a"*70000)')\r\n\r\n")
+like "oversized head: 431" "$out" '^HTTP/1.1 431'
+out=$(raw http "$D/a-http.sock" "GET http://127.0.0.1:$P/x HTTP/1.1\r\n folded: bad\r\n\r\n")
+like "obsolete line folding: 400" "$out" '^HTTP/1.1 400'
+out=$(raw http "$D/a-http.sock" "CONNECT 127.0.0.1:0 HTTP/1.1\r\n\r\n")
+like "CONNECT port 0: 400" "$out" '^HTTP/1.1 400'
+out=$(raw http "$D/a-http.sock" "GET http://127.0.0.1:$P/ka1 HTTP/1.1\r\nHost: x\r\n\r\nGET http://blocked.test:$P/ka2 HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$P/ka3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+is "keep-alive: each request judged on its own" "$(printf '%s' "$out" | grep -o '^HTTP/1.1 [0-9]*' | tr '\n' ' ')" "HTTP/1.1 200 HTTP/1.1 403 HTTP/1.1 200 "
+is "keep-alive: blocked request never reached upstream" "$(hits /ka2)" 0
+out=$(raw http "$D/a-http.sock" "GET http://127.0.0.1:$P/hostfix HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+like "Host header rebuilt from the URL" "$(grep /hostfix "$D/hits")" "host=127.0.0.1:$P"
+out=$(raw socks-bind "$D/a-socks.sock")
+is "SOCKS BIND: reply 7" "$out" "05 07"
+out=$(raw socks-udp "$D/a-socks.sock")
+is "SOCKS UDP ASSOCIATE: reply 7" "$out" "05 07"
+out=$(raw socks-ipv6 "$D/a-socks.sock" "$P")
+is "SOCKS IPv6 ::1 not allowed: reply 2" "$out" "05 02"
+
+# --- live update (proxy_set_network) ---
+out=$($C -i "http://127.0.0.1:$P2/live")
+like "before live update: 403" "$out" '^HTTP/1.1 403'
+printf '%s\n' "{\"network\":{\"allowedDomains\":[\"127.0.0.1:$P\",\"127.0.0.1:$P2\"],\"deniedDomains\":[]},$S}" > "$D/a.json"
+kill -USR1 "$PID_a"
+for _ in $(seq 50); do grep -q reloaded "$D/a.out" && break; sleep 0.05; done
+out=$($C -i "http://127.0.0.1:$P2/live")
+like "live update: newly allowed literal reaches upstream" "$out" 'hello from upstream /live'
+out=$($C -i "http://both.test:$P/live2")
+like "live update: still 403 for the rest" "$out" '^HTTP/1.1 403'
+
+# --- mitmProxy routing and parentProxy: proxy b is the mitm / parent ---
+start_proxy m "{\"network\":{\"allowedDomains\":[\"127.0.0.1\",\"mitm.test\",\"upstream.test\"],\"deniedDomains\":[]},$S}"
+bridge m; BM=$BRIDGE_PORT
+start_proxy c "{\"network\":{\"allowedDomains\":[\"mitm.test\",\"parent.test\",\"127.0.0.1\"],\"deniedDomains\":[],\"mitmProxy\":{\"socketPath\":\"$D/m-http.sock\",\"domains\":[\"mitm.test\"]},\"parentProxy\":{\"http\":\"http://127.0.0.1:$BM\",\"https\":\"http://127.0.0.1:$BM\",\"noProxy\":\"127.0.0.1\"}},$S}"
+bridge c; BC=$BRIDGE_PORT
+out=$($C --proxy "http://127.0.0.1:$BM" -i "http://upstream.test:$P2/guard3")
+like "guard: a name resolving to an allow-listed address is dialled" "$out" 'hello from upstream /guard3'
+$C --proxy "http://127.0.0.1:$BC" -i "http://mitm.test:$P/m1" > /dev/null
+like "mitmProxy: request for its domain went to the mitm socket" "$(cat "$D/m.events" 2>/dev/null)" "allow http mitm.test $P"
+$C --proxy "http://127.0.0.1:$BC" -p -i "http://mitm.test:$P/m2" > /dev/null
+like "mitmProxy: CONNECT for its domain went to the mitm socket" "$(cat "$D/m.events" 2>/dev/null)" "allow connect mitm.test $P"
+$C --proxy "http://127.0.0.1:$BC" -i "http://parent.test:$P/p1" > /dev/null
+like "parentProxy: other domains go to the parent" "$(cat "$D/m.events" 2>/dev/null)" "deny http parent.test $P"
+out=$($C --proxy "http://127.0.0.1:$BC" -i "http://127.0.0.1:$P/noproxy")
+like "parentProxy: noProxy host dialled directly" "$out" 'hello from upstream /noproxy'
+
+# --- 1,000 concurrent tunnels, no descriptor leak ---
+nfd() { ls /proc/"$1"/fd | wc -l; }
+before=$(nfd "$PID_a")
+out=$("$B/proxy-load" "$D/a-http.sock" 127.0.0.1 "$P" 1000 300 2>&1)
+is "1000 concurrent tunnels all echo" "$out" "ok=1000 fail=0 max_open=1000"
+for _ in $(seq 50); do [ "$(nfd "$PID_a")" -le "$before" ] && break; sleep 0.1; done
+is "no descriptor leak after 1000 tunnels" "$(nfd "$PID_a")" "$before"
+
+kill "$PID_a"; wait "$PID_a" 2>/dev/null
+check "socket files removed on exit" "[ ! -e '$D/a-http.sock' ] && [ ! -e '$D/a-socks.sock' ]"
+done_testing
