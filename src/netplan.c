@@ -1,0 +1,321 @@
+/* Network plan: private socket directory, environment, bridge script. */
+#include "netplan.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct net_plan {
+	char *dir;
+	char *http_sock, *socks_sock;
+	char *socat;
+	int ext_http_port, ext_socks_port; /* 0 = our proxy */
+	strv env, binds;
+	char *script;
+	pid_t bridge_pids[2];
+	bool cleaned;
+};
+
+/* Absolute path of an executable: as given if it contains '/', else PATH. */
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(d, name);
+		if (d[0] == '/' && access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* Only characters that need no quoting in a shell or a socat address. */
+static bool plain_path(const char *s)
+{
+	for (; *s; s++)
+		if (!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') || ('0' <= *s && *s <= '9') ||
+		      strchr("/._-", *s)))
+			return false;
+	return true;
+}
+
+static char *shell_quote(const char *s)
+{
+	size_t n = 2;
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	char *out = xmalloc(n + 1), *o = out;
+	*o++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else
+			*o++ = *c;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+static void env_add(struct net_plan *p, const char *name, const char *value)
+{
+	strv_push(&p->env, name);
+	strv_push(&p->env, value);
+}
+
+static void build_env(struct net_plan *p)
+{
+	static const char *const http_vars[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+						"ALL_PROXY", "all_proxy", "GRPC_PROXY", "grpc_proxy",
+						"DOCKER_HTTP_PROXY", "DOCKER_HTTPS_PROXY", NULL};
+	static const char no_proxy[] = "localhost,127.0.0.1,::1,169.254.0.0/16,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16";
+	_cleanup_free_ char *http = xasprintf("http://localhost:%d", NET_SANDBOX_HTTP_PORT);
+	_cleanup_free_ char *socks = xasprintf("socks5h://localhost:%d", NET_SANDBOX_SOCKS_PORT);
+	_cleanup_free_ char *rsync = xasprintf("localhost:%d", NET_SANDBOX_SOCKS_PORT);
+	_cleanup_free_ char *port = xasprintf("%d", NET_SANDBOX_HTTP_PORT);
+	_cleanup_free_ char *ssh = xasprintf("ssh -o ControlMaster=no -o ControlPath=none -o ProxyCommand='socat - "
+					     "PROXY:localhost:%%h:%%p,proxyport=%d'",
+					     NET_SANDBOX_HTTP_PORT);
+
+	env_add(p, "NO_PROXY", no_proxy);
+	env_add(p, "no_proxy", no_proxy);
+	for (size_t i = 0; http_vars[i]; i++)
+		env_add(p, http_vars[i], http);
+	env_add(p, "FTP_PROXY", socks);
+	env_add(p, "ftp_proxy", socks);
+	env_add(p, "RSYNC_PROXY", rsync);
+	env_add(p, "GIT_SSH_COMMAND", ssh);
+	env_add(p, "CLOUDSDK_PROXY_TYPE", "http");
+	env_add(p, "CLOUDSDK_PROXY_ADDRESS", "localhost");
+	env_add(p, "CLOUDSDK_PROXY_PORT", port);
+	/* Host ports exist only for external proxies: ours have none. */
+	if (p->ext_http_port) {
+		_cleanup_free_ char *v = xasprintf("%d", p->ext_http_port);
+		env_add(p, "CLAUDE_CODE_HOST_HTTP_PROXY_PORT", v);
+	}
+	if (p->ext_socks_port) {
+		_cleanup_free_ char *v = xasprintf("%d", p->ext_socks_port);
+		env_add(p, "CLAUDE_CODE_HOST_SOCKS_PROXY_PORT", v);
+	}
+}
+
+/* The in-sandbox launcher.  Runs before seccomp, as /bin/sh -c SCRIPT sh
+ * CMD...; only shell builtins in the wait loop (plus `sleep` once it has
+ * spun for a while), no fixed delay. */
+static char *build_script(const struct net_plan *p)
+{
+	_cleanup_free_ char *socat = shell_quote(p->socat);
+	/* Listening ports in /proc/net/tcp are upper-case hex. */
+	return xasprintf(
+		"S=%s\n"
+		"_srt_bridge() {\n"
+		"  { \"$S\" TCP6-LISTEN:$1,ipv6only=0,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2 2>/dev/null ||\n"
+		"    exec \"$S\" TCP4-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2; }"
+		" </dev/null >/dev/null 2>&1 &\n"
+		"}\n"
+		"_srt_bridge %d %s\n"
+		"_srt_bridge %d %s\n"
+		"unset -f _srt_bridge\n"
+		"i=0\n"
+		"while :; do\n"
+		"  h=; k=\n"
+		"  for f in /proc/net/tcp /proc/net/tcp6; do\n"
+		"    [ -r $f ] || continue\n"
+		"    while read -r _ l _ st _; do\n"
+		"      [ \"$st\" = 0A ] || continue\n"
+		"      case $l in *:%04X) h=1;; *:%04X) k=1;; esac\n"
+		"    done < $f\n"
+		"  done\n"
+		"  [ -n \"$h\" ] && [ -n \"$k\" ] && break\n"
+		"  i=$((i+1))\n"
+		"  if [ $i -gt 700 ]; then echo 'srt: the network bridge inside the sandbox did not start' >&2; break; fi\n"
+		"  [ $i -gt 200 ] && sleep 0.01\n"
+		"done\n"
+		"unset S b i h k f l st\n"
+		"exec \"$@\"\n",
+		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock, NET_SANDBOX_HTTP_PORT,
+		NET_SANDBOX_SOCKS_PORT);
+}
+
+int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err)
+{
+	struct net_plan *p = xcalloc(1, sizeof(*p));
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *templ = NULL;
+
+	p->socat = find_program(cfg->socat_path ? cfg->socat_path : "socat");
+	if (!p->socat) {
+		*ret_err = cfg->socat_path ? xasprintf("socatPath %s is not an executable file", cfg->socat_path)
+					   : xstrdup("socat not found in PATH: srt needs it for the sandbox network "
+						     "(install socat or set socatPath)");
+		net_plan_free(p);
+		return -1;
+	}
+	/* Socket paths must fit sun_path (108) and need no quoting. */
+	if (!tmp || tmp[0] != '/' || strlen(tmp) > 60 || !plain_path(tmp))
+		tmp = "/tmp";
+	templ = path_join(tmp, "srt-net-XXXXXX");
+	if (!mkdtemp(templ)) {
+		*ret_err = xasprintf("cannot create the proxy socket directory %s: %s", templ, strerror(errno));
+		net_plan_free(p);
+		return -1;
+	}
+	chmod(templ, 0700);
+	p->dir = steal_pointer(&templ);
+	p->http_sock = path_join(p->dir, "http.sock");
+	p->socks_sock = path_join(p->dir, "socks.sock");
+	p->ext_http_port = cfg->network.http_proxy_port;
+	p->ext_socks_port = cfg->network.socks_proxy_port;
+	p->bridge_pids[0] = p->bridge_pids[1] = -1;
+	strv_push(&p->binds, p->dir);
+	build_env(p);
+	p->script = build_script(p);
+	*ret = p;
+	return 0;
+}
+
+const char *net_plan_http_listen_path(const struct net_plan *p)
+{
+	return p->ext_http_port ? NULL : p->http_sock;
+}
+
+const char *net_plan_socks_listen_path(const struct net_plan *p)
+{
+	return p->ext_socks_port ? NULL : p->socks_sock;
+}
+
+static pid_t spawn_bridge(const struct net_plan *p, const char *sock, int port, char **ret_err)
+{
+	_cleanup_free_ char *listen = xasprintf("UNIX-LISTEN:%s,fork,unlink-early,mode=600", sock);
+	_cleanup_free_ char *connect = xasprintf("TCP:localhost:%d,keepalive", port);
+	char *argv[] = {p->socat, listen, connect, NULL};
+	pid_t pid;
+	int r = posix_spawn(&pid, p->socat, NULL, NULL, argv, environ);
+
+	if (r != 0) {
+		*ret_err = xasprintf("cannot start %s: %s", p->socat, strerror(r));
+		return -1;
+	}
+	/* Ready when the socket file exists (observed, bounded to 5 s). */
+	for (int i = 0; i < 500; i++) {
+		struct stat st;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			*ret_err = xasprintf("the proxy bridge for port %d exited at start", port);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	*ret_err = xasprintf("the proxy bridge for port %d did not create %s", port, sock);
+	return -1;
+}
+
+int net_plan_start_host_bridges(struct net_plan *p, char **ret_err)
+{
+	if (p->ext_http_port && (p->bridge_pids[0] = spawn_bridge(p, p->http_sock, p->ext_http_port, ret_err)) < 0)
+		return -1;
+	if (p->ext_socks_port && (p->bridge_pids[1] = spawn_bridge(p, p->socks_sock, p->ext_socks_port, ret_err)) < 0)
+		return -1;
+	return 0;
+}
+
+const strv *net_plan_env(const struct net_plan *p)
+{
+	return &p->env;
+}
+
+const strv *net_plan_binds(const struct net_plan *p)
+{
+	return &p->binds;
+}
+
+void net_plan_wrap_command(const struct net_plan *p, strv *cmd)
+{
+	strv out = {0};
+
+	strv_push(&out, "/bin/sh");
+	strv_push(&out, "-c");
+	strv_push(&out, p->script);
+	strv_push(&out, "sh");
+	strv_extend(&out, cmd);
+	strv_clear(cmd);
+	*cmd = out;
+}
+
+void net_plan_describe(const struct net_plan *p, FILE *out)
+{
+	fprintf(out, "network:\n");
+	fprintf(out, "  socket dir: %s (0700, bound into the sandbox)\n", p->dir);
+	if (p->ext_http_port)
+		fprintf(out, "  http proxy: external localhost:%d via host bridge: %s UNIX-LISTEN:%s,fork,unlink-early,"
+			     "mode=600 TCP:localhost:%d,keepalive\n",
+			p->ext_http_port, p->socat, p->http_sock, p->ext_http_port);
+	else
+		fprintf(out, "  http proxy: srt on %s\n", p->http_sock);
+	if (p->ext_socks_port)
+		fprintf(out, "  socks proxy: external localhost:%d via host bridge: %s UNIX-LISTEN:%s,fork,unlink-early,"
+			     "mode=600 TCP:localhost:%d,keepalive\n",
+			p->ext_socks_port, p->socat, p->socks_sock, p->ext_socks_port);
+	else
+		fprintf(out, "  socks proxy: srt on %s\n", p->socks_sock);
+	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s\n", p->socat, NET_SANDBOX_HTTP_PORT,
+		p->http_sock);
+	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s\n", p->socat, NET_SANDBOX_SOCKS_PORT,
+		p->socks_sock);
+	fprintf(out, "  env:\n");
+	for (size_t i = 0; i + 1 < p->env.n; i += 2)
+		fprintf(out, "    %s=%s\n", p->env.v[i], p->env.v[i + 1]);
+}
+
+void net_plan_cleanup(struct net_plan *p)
+{
+	if (!p || p->cleaned)
+		return;
+	p->cleaned = true;
+	for (int i = 0; i < 2; i++)
+		if (p->bridge_pids[i] > 0) {
+			kill(p->bridge_pids[i], SIGTERM);
+			waitpid(p->bridge_pids[i], NULL, 0);
+			p->bridge_pids[i] = -1;
+		}
+	if (p->http_sock)
+		unlink(p->http_sock);
+	if (p->socks_sock)
+		unlink(p->socks_sock);
+	if (p->dir)
+		rmdir(p->dir);
+}
+
+void net_plan_free(struct net_plan *p)
+{
+	if (!p)
+		return;
+	free(p->dir);
+	free(p->http_sock);
+	free(p->socks_sock);
+	free(p->socat);
+	free(p->script);
+	strv_clear(&p->env);
+	strv_clear(&p->binds);
+	free(p);
+}

@@ -1,0 +1,51 @@
+/* The network plan: where srt's proxies listen (Unix sockets in a private
+ * 0700 directory), what the sandbox gets (the socket directory bound in,
+ * proxy environment variables, an in-sandbox socat bridge from
+ * localhost:3128/1080 to those sockets), and host-side socat bridges only
+ * for external httpProxyPort/socksProxyPort.  Built before anything forks;
+ * --dry-run prints it. */
+#pragma once
+
+#include "config.h"
+#include "strv.h"
+
+#include <stdio.h>
+
+#define NET_SANDBOX_HTTP_PORT 3128
+#define NET_SANDBOX_SOCKS_PORT 1080
+
+struct net_plan;
+
+/* Resolve socat, create the private socket directory (0700).  Returns 0,
+ * or -1 with *ret_err. */
+int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err);
+
+/* Socket paths for proxy_start(): NULL when that side is an external proxy
+ * (then a host-side socat serves the path instead). */
+const char *net_plan_http_listen_path(const struct net_plan *plan);
+const char *net_plan_socks_listen_path(const struct net_plan *plan);
+
+/* Start host-side socat bridges for external proxy ports (none when srt
+ * runs both proxies) and wait until their sockets exist.  Returns 0 or -1
+ * with *ret_err. */
+int net_plan_start_host_bridges(struct net_plan *plan, char **ret_err);
+
+/* NAME VALUE pairs for bwrap --setenv. */
+const strv *net_plan_env(const struct net_plan *plan);
+/* Paths to bind into the sandbox (the socket directory); bind them after
+ * every filesystem mount so a tmpfs over /tmp cannot hide them. */
+const strv *net_plan_binds(const struct net_plan *plan);
+
+/* Prepend the bridge launcher: /bin/sh -c '<script>' sh <cmd...>.  The
+ * script starts socat on 3128 and 1080, waits until both listen (read
+ * from /proc/net/tcp{,6}), then exec "$@". */
+void net_plan_wrap_command(const struct net_plan *plan, strv *cmd);
+
+/* --dry-run: ports, sockets, bridge commands, env. */
+void net_plan_describe(const struct net_plan *plan, FILE *out);
+
+/* Stop host bridges, remove sockets and the directory.  Idempotent; only
+ * async-signal-safe calls (kill, unlink, rmdir), so it can run from a
+ * signal handler. */
+void net_plan_cleanup(struct net_plan *plan);
+void net_plan_free(struct net_plan *plan);
