@@ -1,0 +1,128 @@
+# Body of test-seccomp.sh (as the calling user) and test-seccomp-user.sh (as an
+# unprivileged user): apply-seccomp under the real bwrap, real kernel, with the
+# bwrap flags srt uses (see the top of vendor/seccomp-src/apply-seccomp.c).
+. "$SRT_TEST_SRCDIR/lib/libtest.sh"
+require_tools bwrap
+
+H=${SRT_APPLY_SECCOMP:?}
+P=$SRT_TEST_BUILDDIR/try-seccomp
+SHARE=$SRT_TEST_BUILDDIR/../share/srt
+ME=$(id -un)
+
+# srt's bwrap flags around the helper; as root also CAP_SETFCAP (map uid 0 in
+# the nested user ns) and CAP_SYS_ADMIN (private /proc, see the helper).
+BW="--new-session --die-with-parent --ro-bind / / --dev /dev --bind $TESTDIR $TESTDIR
+    --unshare-pid --unshare-user --cap-drop ALL"
+ROOTCAPS=""
+[ "$(id -u)" = 0 ] && ROOTCAPS="--cap-add CAP_SETFCAP --cap-add CAP_SYS_ADMIN"
+# shellcheck disable=SC2086
+sb() { timeout -k 5 120 bwrap $BW $ROOTCAPS --proc /proc -- "$@"; }
+# A stand-in for the socat bridges: an unfiltered sibling in bwrap's PID ns.
+with_bridge() { sb sh -c 'sleep 60 & "$0" "$@"' "$@"; }
+line() { printf '%s\n' "$1" | grep -E "^$2=" | head -n1 | cut -d= -f2; }
+
+echo "# running as $ME (uid $(id -u))"
+
+# --- the filter srt would hash is the one generated at build time
+case $(uname -m) in
+x86_64 | aarch64)
+	"$H" --export-bpf "$TESTDIR/f.bpf"
+	ok "$ME: --export-bpf equals share/srt/seccomp-$(uname -m).bpf" \
+		cmp "$TESTDIR/f.bpf" "$SHARE/seccomp-$(uname -m).bpf"
+	"$H" --allow-unix-sockets --allow-nested-userns --export-bpf - > "$TESTDIR/g.bpf"
+	ok "$ME: --export-bpf - with both allow flags matches its file" \
+		cmp "$TESTDIR/g.bpf" "$SHARE/seccomp-$(uname -m)-allow-unix-sockets-allow-nested-userns.bpf"
+	;;
+*) echo "Bail out! unsupported arch $(uname -m)"; exit 1 ;;
+esac
+
+# --- default rules
+out=$(with_bridge "$H" "$P" socket-unix socket-unix-hibits socket-vsock socket-inet socketpair \
+	io-uring-setup io-uring-enter io-uring-register unshare-user unshare-mount clone-newuser \
+	clone3 mount umount-proc ptrace-pid1 mem-pid1 environ-pid1 pids status 2>&1)
+echo "$out" | sed 's/^/#   /'
+is "$ME: socket(AF_UNIX) -> EPERM" "$(line "$out" socket-unix)" EPERM
+is "$ME: socket(AF_UNIX with high bits) -> EPERM" "$(line "$out" socket-unix-hibits)" EPERM
+is "$ME: socket(AF_VSOCK) -> EPERM" "$(line "$out" socket-vsock)" EPERM
+is "$ME: socket(AF_INET) works" "$(line "$out" socket-inet)" OK
+is "$ME: socketpair(AF_UNIX) works" "$(line "$out" socketpair)" OK
+is "$ME: io_uring_setup -> EPERM" "$(line "$out" io-uring-setup)" EPERM
+is "$ME: io_uring_enter -> EPERM" "$(line "$out" io-uring-enter)" EPERM
+is "$ME: io_uring_register -> EPERM" "$(line "$out" io-uring-register)" EPERM
+is "$ME: unshare(CLONE_NEWUSER) -> EPERM" "$(line "$out" unshare-user)" EPERM
+is "$ME: unshare(CLONE_NEWNS) -> EPERM" "$(line "$out" unshare-mount)" EPERM
+is "$ME: clone(CLONE_NEWUSER) -> EPERM" "$(line "$out" clone-newuser)" EPERM
+is "$ME: clone3 -> ENOSYS" "$(line "$out" clone3)" ENOSYS
+is "$ME: mount -> EPERM" "$(line "$out" mount)" EPERM
+is "$ME: umount2(/proc) -> EPERM" "$(line "$out" umount-proc)" EPERM
+is "$ME: /proc lists only the command's namespace (init + command)" "$(line "$out" pids)" "1,2"
+is "$ME: ptrace(PTRACE_ATTACH, 1) -> EPERM" "$(line "$out" ptrace-pid1)" EPERM
+like "$ME: /proc/1/mem is not readable" "$(line "$out" mem-pid1)" '^(EACCES|EPERM)$'
+like "$ME: /proc/1/environ is not readable" "$(line "$out" environ-pid1)" '^(EACCES|EPERM)$'
+like "$ME: no-new-privs set" "$out" 'NoNewPrivs:[[:space:]]+1'
+like "$ME: seccomp filter mode" "$out" 'Seccomp:[[:space:]]+2'
+
+# The same without the helper shows what it hides: bwrap's init and the bridge.
+out=$(with_bridge "$P" pids)
+unlike "$ME: (control) without the helper, bwrap's processes are visible" "$(line "$out" pids)" '^1,2$'
+
+# --- allowAllUnixSockets
+out=$(with_bridge "$H" --allow-unix-sockets --debug "$P" socket-unix io-uring-setup unshare-user 2>&1)
+is "$ME: --allow-unix-sockets: socket(AF_UNIX) works" "$(line "$out" socket-unix)" OK
+is "$ME: --allow-unix-sockets: io_uring still EPERM" "$(line "$out" io-uring-setup)" EPERM
+is "$ME: --allow-unix-sockets: unshare(CLONE_NEWUSER) still EPERM" "$(line "$out" unshare-user)" EPERM
+like "$ME: --allow-unix-sockets says so in debug" "$out" 'allowAllUnixSockets'
+
+# --- allowNestedUserNamespaces
+out=$(with_bridge "$H" --allow-nested-userns "$P" socket-unix clone-newuser pids 2>&1)
+is "$ME: --allow-nested-userns: clone(CLONE_NEWUSER) works" "$(line "$out" clone-newuser)" OK
+is "$ME: --allow-nested-userns: socket(AF_UNIX) still EPERM" "$(line "$out" socket-unix)" EPERM
+is "$ME: --allow-nested-userns: /proc still private" "$(line "$out" pids)" "1,2"
+out=$(with_bridge "$H" --allow-nested-userns sh -c 'unshare -U true && echo nested-ok' 2>&1)
+like "$ME: --allow-nested-userns: unshare -U works" "$out" 'nested-ok'
+out=$(with_bridge "$H" sh -c 'cat /proc/sys/user/max_user_namespaces' 2>&1)
+is "$ME: default: max_user_namespaces is 0 inside" "$out" 0
+
+# --- exit status and signals pass through
+sb "$H" "$P" exit:42; is "$ME: exit status 42 passes through" "$?" 42
+sb "$H" "$P" exit:0; is "$ME: exit status 0 passes through" "$?" 0
+sb "$H" "$P" raise:9; is "$ME: death by SIGKILL -> 137" "$?" 137
+sb "$H" "$P" raise:11 2>/dev/null; is "$ME: death by SIGSEGV -> 139" "$?" 139
+for sig in TERM:143 HUP:129 USR1:138 INT:130 QUIT:131; do
+	name=${sig%:*} want=${sig#*:}
+	rm -f "$TESTDIR/ready"
+	got=$(sb sh -c '"$1" "$2" "wait:$3" & p=$!
+		i=0; while [ ! -s "$3" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+		kill -'"$name"' $p; wait $p; echo $?' sh "$H" "$P" "$TESTDIR/ready")
+	is "$ME: SIG$name is forwarded to the command (status $want)" "$got" "$want"
+done
+out=$(sb sh -c 'trap "" INT; "$1" sh -c "kill -INT \$\$; echo survived"' sh "$H")
+like "$ME: an ignored SIGINT stays ignored for the command" "$out" survived
+
+# --- environment and errors
+out=$(SRT_ALLOW_NESTED_USERNS=1 sb "$H" sh -c 'echo "v=${SRT_ALLOW_NESTED_USERNS-unset}"')
+is "$ME: SRT_ALLOW_NESTED_USERNS is not passed to the command" "$out" v=unset
+sb "$H" /nonexistent/program 2>/dev/null; is "$ME: missing program -> 127" "$?" 127
+"$H" >/dev/null 2>&1; is "$ME: no program -> usage, exit 2" "$?" 2
+"$H" --export-bpf a --export-bpf b true >/dev/null 2>&1
+is "$ME: repeated --export-bpf is refused" "$?" 2
+
+# --- refuses to run without isolation
+out=$(bwrap $BW $ROOTCAPS --disable-userns --proc /proc -- "$H" "$P" exit:0 socket-unix 2>&1)
+st=$?
+check "$ME: nested user ns impossible -> refused, nonzero" '[ "$st" != 0 ]'
+like "$ME: ... with a clear message" "$out" 'apply-seccomp: .*refusing'
+unlike "$ME: ... and the command never ran" "$out" 'socket-unix='
+if [ "$(id -u)" = 0 ]; then
+	# As root without CAP_SYS_ADMIN bwrap's /proc covers are locked: no private /proc.
+	out=$(bwrap $BW --cap-add CAP_SETFCAP --proc /proc -- "$H" "$P" pids 2>&1)
+	st=$?
+	check "$ME: root without CAP_SYS_ADMIN -> refused, nonzero" '[ "$st" != 0 ]'
+	like "$ME: ... says it cannot mount a private /proc" "$out" 'cannot mount a private /proc'
+	unlike "$ME: ... and the command never ran" "$out" 'pids='
+	# enableWeakerNestedSandbox's --bind /proc /proc also gives a private /proc.
+	out=$(bwrap $BW --cap-add CAP_SETFCAP --bind /proc /proc -- "$H" "$P" pids 2>&1)
+	is "$ME: --bind /proc /proc (weaker nested) still private /proc" "$(line "$out" pids)" "1,2"
+fi
+
+done_testing
