@@ -45,16 +45,19 @@ like "no allowed domains: direct fails" "$out" 'rc=7'
 is "no allowed domains: upstream untouched" "$(grep -c /none "$D/hits")" 0
 
 # External proxy ports: an "external" proxy on TCP (proxy-driver behind socat).
-"$B/proxy-driver" "$D/ext.json" "$D/ext-http.sock" "$D/ext-socks.sock" "$D/ext.events" > "$D/ext.out" 2>&1 &
 printf '%s\n' "{\"network\":{\"allowedDomains\":[\"127.0.0.1\"],\"deniedDomains\":[]},$S}" > "$D/ext.json"
-kill $! 2>/dev/null; wait $! 2>/dev/null
 "$B/proxy-driver" "$D/ext.json" "$D/ext-http.sock" "$D/ext-socks.sock" "$D/ext.events" > "$D/ext.out" 2>&1 & PIDS="$PIDS $!"
 EH=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ES=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for _ in $(seq 100); do grep -q ready "$D/ext.out" && break; sleep 0.02; done
 socat TCP-LISTEN:"$EH",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$D/ext-http.sock" >/dev/null 2>&1 & PIDS="$PIDS $!"
 socat TCP-LISTEN:"$ES",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$D/ext-socks.sock" >/dev/null 2>&1 & PIDS="$PIDS $!"
-sleep 0.2
+python3 -c 'import socket,sys,time
+for p in sys.argv[1:]:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", int(p))).close(); break
+        except OSError: time.sleep(0.02)' "$EH" "$ES"
 printf '%s\n' "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[],\"httpProxyPort\":$EH,\"socksProxyPort\":$ES},$S}" > "$D/s.json"
 out=$(run "curl -s $NP http://127.0.0.1:$P/ext1; curl -s $NP --proxy socks5h://localhost:1080 http://127.0.0.1:$P/ext2")
 like "external httpProxyPort used" "$out" 'hello from upstream /ext1'
