@@ -107,6 +107,17 @@ sb "$H" /nonexistent/program 2>/dev/null; is "$ME: missing program -> 127" "$?" 
 "$H" --export-bpf a --export-bpf b true >/dev/null 2>&1
 is "$ME: repeated --export-bpf is refused" "$?" 2
 
+# An unreadable (mode 0111) helper is non-dumpable at exec; it must still write its maps.
+cp "$H" "$TESTDIR/h0111" && chmod 0111 "$TESTDIR/h0111"
+out=$(sb "$TESTDIR/h0111" "$P" pids socket-unix 2>&1)
+is "$ME: mode-0111 helper: private /proc" "$(line "$out" pids)" "1,2"
+is "$ME: mode-0111 helper: socket(AF_UNIX) -> EPERM" "$(line "$out" socket-unix)" EPERM
+
+# --drop-caps-only (for the bridges): no capability left, even after another exec.
+out=$(sb "$H" --drop-caps-only sh -c 'grep -E "^Cap(Prm|Eff|Amb)" /proc/self/status')
+unlike "$ME: --drop-caps-only leaves no capability" "$out" 'Cap(Prm|Eff|Amb):[[:space:]]*0*[1-9a-f]'
+like "$ME: --drop-caps-only ran the program" "$out" 'CapEff'
+
 # --- refuses to run without isolation
 out=$(bwrap $BW $ROOTCAPS --disable-userns --proc /proc -- "$H" "$P" exit:0 socket-unix 2>&1)
 st=$?

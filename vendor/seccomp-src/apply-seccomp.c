@@ -2,6 +2,7 @@
  *
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
  *                 [--export-bpf FILE] [--] PROGRAM [ARGS...]
+ *   apply-seccomp --drop-caps-only [--] PROGRAM [ARGS...]
  *
  * Runs PROGRAM in a nested user + PID + mount namespace with a private /proc,
  * under a seccomp filter (seccomp-filter.c): socket(AF_UNIX/AF_VSOCK) and
@@ -10,6 +11,8 @@
  * --allow-unix-sockets drops the socket rule (srt's allowAllUnixSockets).
  * --export-bpf FILE ("-" = stdout) writes the exact BPF program that would be
  * loaded with the same flags and exits 0 (srt hashes it).
+ * --drop-caps-only empties every capability set and execs PROGRAM, nothing
+ * else: for the socat bridges when bwrap had to keep CAP_SYS_ADMIN (below).
  *
  * Processes:
  *   stub   (caller's PID ns) forwards TERM/INT/HUP/QUIT/USR1/USR2 to PID 1 and
@@ -40,7 +43,9 @@
  * With CAP_SYS_ADMIN the stub makes the new mount + PID namespaces inside
  * bwrap's own user namespace, where bwrap's covers are not locked, so the
  * mount is allowed; PID 1 then enters the nested user namespace and every
- * process of ours drops all capabilities.  Without CAP_SYS_ADMIN the stub
+ * process of ours drops all capabilities.  The rest of bwrap's layer (the
+ * srt script, socat) keeps it unless started via --drop-caps-only; it cannot
+ * reach the command's namespaces either way.  Without CAP_SYS_ADMIN the stub
  * first makes a user namespace of its own.  If /proc still cannot be
  * mounted the helper refuses to run.
  * `--bind /proc /proc` (enableWeakerNestedSandbox) also works.
@@ -128,7 +133,8 @@ __attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
-		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
+		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n"
+		"       apply-seccomp --drop-caps-only [--] PROGRAM [ARGS...]\n");
 	exit(status);
 }
 
@@ -379,10 +385,12 @@ int main(int argc, char **argv)
 		{ "allow-nested-userns", no_argument, NULL, 'n' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "export-bpf", required_argument, NULL, 'e' },
+		{ "drop-caps-only", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *export_path = NULL;
+	bool drop_caps_only = false;
 	unsigned flags = 0;
 	const char *what;
 	struct sock_fprog prog;
@@ -411,6 +419,9 @@ int main(int argc, char **argv)
 			}
 			export_path = optarg;
 			break;
+		case 'c':
+			drop_caps_only = true;
+			break;
 		case 'h':
 			usage(0);
 		default:
@@ -420,6 +431,14 @@ int main(int argc, char **argv)
 	if (!export_path && optind >= argc)
 		usage(EXIT_USAGE);
 	argv += optind;
+	if (drop_caps_only) {
+		if (export_path || flags)
+			usage(EXIT_USAGE);
+		drop_all_caps();
+		execvp(argv[0], argv);
+		fprintf(stderr, "apply-seccomp: execvp %s: %s\n", argv[0], strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
 
 	r = filter_build(seccomp_arch_native(), flags, &bpf, &len, &what);
 	if (r == -EAFNOSUPPORT)
