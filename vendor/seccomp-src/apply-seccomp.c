@@ -42,13 +42,15 @@
  *                        the nested user ns) and --cap-add CAP_SYS_ADMIN.
  * With CAP_SYS_ADMIN the stub makes the new mount + PID namespaces inside
  * bwrap's own user namespace, where bwrap's covers are not locked, so the
- * mount is allowed; PID 1 then enters the nested user namespace and every
- * process of ours drops all capabilities.  The rest of bwrap's layer (the
- * srt script, socat) keeps it unless started via --drop-caps-only; it cannot
- * reach the command's namespaces either way.  Without CAP_SYS_ADMIN the stub
- * first makes a user namespace of its own.  If /proc still cannot be
- * mounted the helper refuses to run.
- * `--bind /proc /proc` (enableWeakerNestedSandbox) also works.
+ * mount is allowed; PID 1 then enters the nested user namespace, and the stub
+ * and PID 1 drop all capabilities (a uid-0 command keeps, as upstream, only
+ * the nested namespace's).  The rest of bwrap's layer (the srt script, socat)
+ * keeps CAP_SYS_ADMIN in bwrap's namespace unless started through
+ * --drop-caps-only; it cannot reach the command's namespaces either way.
+ * Without CAP_SYS_ADMIN the stub first makes a user namespace of its own.
+ * If /proc still cannot be mounted the helper refuses to run.
+ * `--bind /proc /proc` (enableWeakerNestedSandbox) also works; `--disable-userns`
+ * must not be given (the helper then refuses: it needs a nested user ns).
  *
  * Standalone: links only libseccomp and shares no header with srt's src/. */
 #include "seccomp-filter.h"
