@@ -1,67 +1,90 @@
 /* srt: orchestration only.  Options → settings → plans (filesystem,
- * network) → bwrap argv → spawn → event loop → cleanup → exit status.
- * Nothing forks before every plan is final. */
+ * network) → proxies → bwrap argv → spawn → event loop → cleanup → exit
+ * status.  Nothing forks before every plan is final. */
 #include "bwrap_argv.h"
 #include "cli.h"
 #include "config.h"
+#include "control.h"
 #include "locate.h"
 #include "log.h"
 #include "mounts.h"
+#include "netplan.h"
+#include "proxy.h"
 #include "sandbox.h"
 #include "util.h"
+#include "violations.h"
 
 #include <errno.h>
-#include <linux/capability.h>
 #include <event2/event.h>
-#include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Everything one run owns, so every exit path can tear it down. */
 struct run {
 	struct srt_opts opts;
-	struct srt_config *cfg;
+	struct srt_config *cfg;      /* as loaded: the filesystem plan's source */
+	struct srt_config *live_cfg; /* last --control-fd update (network rules), or NULL */
 	char *settings_path;
 	char *command;
 	char *cwd;
 	char *home;
+	const char *helper;
 	struct fs_plan *fs;
+	struct net_plan *net;
 	struct event_base *base;
+	struct proxy_server *proxy;
+	struct violations *violations;
+	struct control *control;
 	struct sandbox *sandbox;
 	struct event *signal_events[3];
+	struct event *kill_timer;
 	int interrupted_by; /* a signal that arrived before the sandbox existed */
+	bool control_failed; /* the control channel died before its first update */
 };
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
 
 static void run_cleanup(struct run *r)
 {
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < N_FORWARDED; i++)
 		if (r->signal_events[i])
 			event_free(r->signal_events[i]);
+	if (r->kill_timer)
+		event_free(r->kill_timer);
+	control_free(r->control);
 	sandbox_free(r->sandbox);
+	proxy_free(r->proxy);
+	violations_close(r->violations);
+	if (r->net) {
+		net_plan_cleanup(r->net);
+		net_plan_free(r->net);
+	}
 	if (r->fs) {
 		fs_plan_cleanup(r->fs);
 		fs_plan_free(r->fs);
 	}
 	if (r->base)
 		event_base_free(r->base);
+	config_free(r->live_cfg);
 	config_free(r->cfg);
 	free(r->settings_path);
 	free(r->command);
 	free(r->cwd);
 	free(r->home);
+	memset(r, 0, sizeof(*r));
 }
 
-/* Exit after tearing everything down (placeholders, sockets, temp dirs). */
-__attribute__((noreturn)) static void run_fail(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void run_fail(struct run *r, const char *fmt, ...)
+/* Print the message, tear everything down (placeholders, sockets, temp
+ * dirs), exit 1. */
+__attribute__((noreturn, format(printf, 2, 3))) static void run_fail(struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -123,16 +146,15 @@ static bool root_helper_cap(int cap)
 	return geteuid() == 0 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1;
 }
 
-static const char *helper_path(struct run *r)
+/* seccomp.applyPath, else the helper next to srt (build tree or libexec). */
+static void find_helper(struct run *r)
 {
-	const char *p = r->cfg->seccomp_apply_path ? r->cfg->seccomp_apply_path : locate_helper();
-
-	if (access(p, X_OK) < 0)
+	r->helper = r->cfg->seccomp_apply_path ? r->cfg->seccomp_apply_path : locate_helper();
+	if (access(r->helper, X_OK) < 0)
 		run_fail(r,
 			 "srt: the apply-seccomp helper %s is not usable (%s); refusing to run without "
 			 "Unix-socket and namespace isolation",
-			 p, strerror(errno));
-	return p;
+			 r->helper, strerror(errno));
 }
 
 /* The words after bwrap's "--": bridge launcher, helper, shell, command. */
@@ -142,7 +164,7 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 
 	if (!shell)
 		run_fail(r, "Error: Shell 'bash' not found in PATH");
-	strv_push(cmd, helper_path(r));
+	strv_push(cmd, r->helper);
 	if (r->cfg->network.allow_all_unix_sockets) {
 		log_debug("allowAllUnixSockets: the AF_UNIX socket rule is not applied");
 		strv_push(cmd, "--allow-unix-sockets");
@@ -153,48 +175,49 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 	strv_push(cmd, shell);
 	strv_push(cmd, "-c");
 	strv_push(cmd, r->command ? r->command : (for_display ? "<command>" : "true"));
+	net_plan_wrap_command(r->net, cmd);
 }
 
 static void build_env(struct run *r, strv *env)
 {
-	const char *tmp = r->fs ? fs_plan_tmpdir(r->fs) : NULL;
+	const char *tmp = fs_plan_tmpdir(r->fs);
 
-	strv_push(env, "SANDBOX_RUNTIME");
-	strv_push(env, "1");
-	if (tmp) {
-		strv_push(env, "TMPDIR");
-		strv_push(env, tmp);
-	}
-	if (r->opts.debug) {
-		strv_push(env, "SRT_DEBUG");
-		strv_push(env, "true");
-	}
+	strv_pushv(env, (const char *const[]){"SANDBOX_RUNTIME", "1", NULL});
+	if (tmp)
+		strv_pushv(env, (const char *const[]){"TMPDIR", tmp, NULL});
+	if (r->opts.debug)
+		strv_pushv(env, (const char *const[]){"SRT_DEBUG", "true", NULL});
+	strv_extend(env, net_plan_env(r->net));
 }
 
 static void build_plans(struct run *r)
 {
 	char *err = NULL;
 
+	find_helper(r);
 	if (fs_plan_build(r->cfg, r->cwd, r->home, &r->fs, &err) < 0)
 		run_fail(r, "srt: %s", err);
+	if (net_plan_build(r->cfg, &r->net, &err) < 0)
+		run_fail(r, "srt: %s", err);
+	if (root_helper_cap(CAP_SYS_ADMIN))
+		net_plan_set_bridge_helper(r->net, r->helper);
 }
 
-/* Returns how many trailing words are "--" and the command. */
+/* Fill out with every bwrap word; returns how many trailing words are "--"
+ * and the command (bwrap reads options from --args, the command from argv). */
 static size_t build_bwrap_args(struct run *r, strv *out, bool for_display)
 {
-	size_t n_command;
-	strv env = {0}, unset = {0}, cmd = {0};
+	strv env = {0}, cmd = {0};
 	char *err = NULL;
+	size_t n_command;
 	struct bwrap_request req = {
 		.fs = r->fs,
 		.setenv = &env,
-		.unsetenv = &unset,
 		.unshare_net = true,
-		.net_binds = NULL,
+		.net_binds = net_plan_binds(r->net),
 		.weaker_nested = r->cfg->enable_weaker_nested_sandbox,
 		.cap_add_setfcap = root_helper_cap(CAP_SETFCAP),
 		.cap_add_sys_admin = root_helper_cap(CAP_SYS_ADMIN),
-		.disable_userns = false,
 		.command = &cmd,
 	};
 
@@ -204,7 +227,6 @@ static size_t build_bwrap_args(struct run *r, strv *out, bool for_display)
 		run_fail(r, "srt: %s", err);
 	n_command = cmd.n + 1;
 	strv_clear(&env);
-	strv_clear(&unset);
 	strv_clear(&cmd);
 	return n_command;
 }
@@ -228,10 +250,50 @@ static void print_plan(struct run *r)
 
 	build_bwrap_args(r, &args, true);
 	printf("# settings (%s)\n%s\n", r->settings_path, json);
+	printf("# network\n");
+	net_plan_describe(r->net, stdout);
 	printf("# bwrap argv\n%s\n", bwrap);
 	for (size_t i = 0; i < args.n; i++)
 		printf("%s\n", args.v[i]);
 	strv_clear(&args);
+}
+
+static void on_proxy_event(const struct proxy_event *ev, void *arg)
+{
+	struct run *r = arg;
+	violations_record(r->violations, ev);
+}
+
+/* A valid --control-fd line: new network rules for new connections. */
+static void on_control_update(struct srt_config *cfg, void *arg)
+{
+	struct run *r = arg;
+
+	proxy_set_network(r->proxy, &cfg->network);
+	violations_set_rules(r->violations, cfg);
+	config_free(r->live_cfg);
+	r->live_cfg = cfg;
+}
+
+static void on_kill_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	sandbox_kill(r->sandbox);
+}
+
+/* The channel died before any update: stop the command (TERM, KILL after
+ * 2 s) and exit 1, as the original does. */
+static void on_control_error(bool before_first_update, void *arg)
+{
+	struct run *r = arg;
+	struct timeval two_s = {2, 0};
+
+	if (!before_first_update || !r->sandbox)
+		return;
+	r->control_failed = true;
+	sandbox_signal(r->sandbox, SIGTERM);
+	r->kill_timer = evtimer_new(r->base, on_kill_timer, r);
+	evtimer_add(r->kill_timer, &two_s);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -245,11 +307,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		r->interrupted_by = (int)sig;
 }
 
-/* Signals are blocked from the start and routed to the event loop, so an
- * interrupt at any moment still ends in run_cleanup(). */
+/* Signals are blocked from the start of main and routed to the event loop,
+ * so an interrupt at any moment still ends in run_cleanup(). */
 static void watch_signals(struct run *r)
 {
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < N_FORWARDED; i++) {
 		r->signal_events[i] = evsignal_new(r->base, forwarded_signals[i], on_signal, r);
 		event_add(r->signal_events[i], NULL);
 	}
@@ -259,10 +321,36 @@ static void set_signal_mask(int how)
 {
 	sigset_t set;
 	sigemptyset(&set);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < N_FORWARDED; i++)
 		sigaddset(&set, forwarded_signals[i]);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(how, &set, NULL);
+}
+
+/* Each proxied connection holds two descriptors. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void start_network(struct run *r)
+{
+	char *err = NULL;
+
+	r->violations = violations_open(r->opts.violations_path, r->command, &err);
+	if (!r->violations)
+		run_fail(r, "srt: %s", err);
+	violations_set_rules(r->violations, r->cfg);
+	r->proxy = proxy_start(r->base, net_plan_http_listen_path(r->net), net_plan_socks_listen_path(r->net),
+			       &r->cfg->network, on_proxy_event, r, &err);
+	if (!r->proxy)
+		run_fail(r, "srt: %s", err);
+	if (net_plan_start_host_bridges(r->net, &err) < 0)
+		run_fail(r, "srt: %s", err);
 }
 
 static int run_sandbox(struct run *r)
@@ -272,23 +360,27 @@ static int run_sandbox(struct run *r)
 	_cleanup_free_ char *bwrap = bwrap_path(r);
 	struct sandbox_spawn_opts so = {.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd};
 
+	raise_fd_limit();
 	r->base = event_base_new();
 	if (!r->base)
 		run_fail(r, "srt: cannot create the event loop");
 	watch_signals(r);
+	start_network(r);
 	so.n_command = build_bwrap_args(r, &args, false);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
 	event_base_loop(r->base, EVLOOP_NONBLOCK);
 	if (r->interrupted_by)
-		run_fail(r, "Error: interrupted by %s", strsignal(r->interrupted_by));
+		run_fail(r, "Error: interrupted by %s", sigabbrev_np(r->interrupted_by));
 	r->sandbox = sandbox_spawn(r->base, &so, &err);
 	strv_clear(&args);
 	if (!r->sandbox)
 		run_fail(r, "srt: %s", err);
+	if (r->opts.control_fd >= 0)
+		r->control = control_start(r->base, r->opts.control_fd, on_control_update, on_control_error, r);
 	while (!sandbox_exited(r->sandbox))
 		if (event_base_dispatch(r->base) < 0)
 			break;
-	return sandbox_exit_status(r->sandbox);
+	return r->control_failed ? 1 : sandbox_exit_status(r->sandbox);
 }
 
 int main(int argc, char **argv)

@@ -18,6 +18,7 @@ struct net_plan {
 	char *dir;
 	char *http_sock, *socks_sock;
 	char *socat;
+	char *bridge_helper; /* apply-seccomp --drop-caps-only for socat, or NULL */
 	int ext_http_port, ext_socks_port; /* 0 = our proxy */
 	strv env, binds;
 	char *script;
@@ -120,18 +121,22 @@ static void build_env(struct net_plan *p)
  * spun for a while), no fixed delay. */
 static char *build_script(const struct net_plan *p)
 {
-	_cleanup_free_ char *socat = shell_quote(p->socat);
+	_cleanup_free_ char *socat_q = shell_quote(p->socat);
+	_cleanup_free_ char *helper_q = p->bridge_helper ? shell_quote(p->bridge_helper) : NULL;
+	/* socat runs without the capabilities bwrap may have kept for the helper. */
+	_cleanup_free_ char *socat = helper_q ? xasprintf("%s --drop-caps-only -- %s", helper_q, socat_q)
+					      : xstrdup(socat_q);
 	/* Listening ports in /proc/net/tcp are upper-case hex. */
 	return xasprintf(
-		"S=%s\n"
+		"_srt_socat() { %s \"$@\"; }\n"
 		"_srt_bridge() {\n"
-		"  { \"$S\" TCP6-LISTEN:$1,ipv6only=0,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2 2>/dev/null ||\n"
-		"    exec \"$S\" TCP4-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2; }"
+		"  { _srt_socat TCP6-LISTEN:$1,ipv6only=0,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2 2>/dev/null ||\n"
+		"    _srt_socat TCP4-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2; }"
 		" </dev/null >/dev/null 2>&1 &\n"
 		"}\n"
 		"_srt_bridge %d %s\n"
 		"_srt_bridge %d %s\n"
-		"unset -f _srt_bridge\n"
+		"unset -f _srt_bridge _srt_socat\n"
 		"i=0\n"
 		"while :; do\n"
 		"  h=; k=\n"
@@ -147,10 +152,18 @@ static char *build_script(const struct net_plan *p)
 		"  if [ $i -gt 700 ]; then echo 'srt: the network bridge inside the sandbox did not start' >&2; break; fi\n"
 		"  [ $i -gt 200 ] && sleep 0.01\n"
 		"done\n"
-		"unset S b i h k f l st\n"
+		"unset b i h k f l st\n"
 		"exec \"$@\"\n",
 		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock, NET_SANDBOX_HTTP_PORT,
 		NET_SANDBOX_SOCKS_PORT);
+}
+
+void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper)
+{
+	free(plan->bridge_helper);
+	plan->bridge_helper = helper ? xstrdup(helper) : NULL;
+	free(plan->script);
+	plan->script = build_script(plan);
 }
 
 int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err)
@@ -314,6 +327,7 @@ void net_plan_free(struct net_plan *p)
 	free(p->http_sock);
 	free(p->socks_sock);
 	free(p->socat);
+	free(p->bridge_helper);
 	free(p->script);
 	strv_clear(&p->env);
 	strv_clear(&p->binds);

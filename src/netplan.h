@@ -30,6 +30,11 @@ const char *net_plan_socks_listen_path(const struct net_plan *plan);
  * with *ret_err. */
 int net_plan_start_host_bridges(struct net_plan *plan, char **ret_err);
 
+/* Run the in-sandbox socat through "HELPER --drop-caps-only --" (as root,
+ * bwrap keeps capabilities in its user namespace for apply-seccomp; the
+ * bridges must not have them).  NULL = run socat directly. */
+void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper);
+
 /* NAME VALUE pairs for bwrap --setenv. */
 const strv *net_plan_env(const struct net_plan *plan);
 /* Paths to bind into the sandbox (the socket directory); bind them after
