@@ -19,9 +19,13 @@ cleanup_testdir() {
 }
 trap cleanup_testdir EXIT
 
-# A fresh HOME so the user's own ~/.srt-settings.json never leaks in.
+# A fresh HOME so the user's own ~/.srt-settings.json never leaks in, and a
+# private TMPDIR so what srt leaves behind (it must leave nothing) is this
+# test's alone, even when tests run in parallel.
 export HOME="$TESTDIR/home"
-mkdir -p "$HOME"
+export TMPDIR="$TESTDIR/tmp"
+mkdir -p "$HOME" "$TMPDIR"
+chmod 1777 "$TMPDIR" # tests may run srt as another user too
 
 _report() { # status name
 	TEST_N=$((TEST_N + 1))
