@@ -6,10 +6,11 @@
 #include "util.h"
 
 #include <errno.h>
-#include <event2/event.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,9 +42,12 @@ struct pending {
 	struct cj *event;
 };
 
+struct plist {
+	struct pending *v;
+	size_t n, cap;
+};
+
 struct receipts {
-	struct event_base *base;
-	struct event *timer;
 	char *path;
 	int fd;      /* receipts.jsonl, O_APPEND */
 	int lock_fd; /* receipts.lock */
@@ -51,10 +55,21 @@ struct receipts {
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	char run_id[33];
-	struct pending *pend;
-	size_t n_pend, cap_pend;
+
+	/* Events come in on the caller's thread; with an event loop, a writer
+	 * thread signs and appends them so that neither Ed25519 nor flock nor
+	 * write() ever runs on the proxy's path. */
+	bool async;
+	bool thread_started;
+	pthread_t thread;
+	pthread_mutex_t mu; /* guards pend, dropped, stop */
+	pthread_cond_t cv;
+	struct plist pend;
 	uint64_t dropped;
-	bool failing; /* a flush failed and was reported; quiet until one works */
+	bool stop;
+
+	pthread_mutex_t wmu; /* one flush at a time; guards batch and head_* */
+	struct plist batch;  /* taken from pend, not yet written */
 	/* The chain head as of our last append, valid while the file size
 	 * still matches (nobody appended since). */
 	bool head_known;
@@ -509,56 +524,52 @@ static void now_rfc3339(char buf[32])
 	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
-/* Sign one receipt: the line (with '\n') goes to out, its hash to hash. */
+/* Sign one receipt: the line (without '\n') and the hash of its signed
+ * bytes.  The envelope's keys are fixed and already in canonical order
+ * (event, prev, seq[, sig], ts, v) and its values need no escaping (hex,
+ * digits, our own timestamp), so only the event goes through the writer. */
 static int sign_receipt(struct receipts *r, int64_t seq, const char *ts, const char *prev,
-			struct cj *event, char **ret_line, size_t *ret_len, char hash[65],
-			char **ret_err)
+			const struct cj *event, char **ret_line, char hash[65], char **ret_err)
 {
-	struct cj *o = cj_object();
 	unsigned char sig[crypto_sign_BYTES];
 	char sig64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-	_cleanup_free_ char *signed_bytes = NULL;
-	size_t signed_len;
-	int k;
+	_cleanup_free_ char *ev = NULL, *signed_bytes = NULL;
+	int k = cj_serialize(event, &ev, NULL, ret_err);
 
-	cj_object_set(o, "v", cj_int(RECEIPT_VERSION));
-	cj_object_set(o, "seq", cj_int(seq));
-	cj_object_set(o, "ts", cj_string(ts));
-	cj_object_set(o, "prev", cj_string(prev));
-	cj_object_set(o, "event", event);
-	k = cj_serialize(o, &signed_bytes, &signed_len, ret_err);
-	if (k == 0) {
-		crypto_sign_detached(sig, NULL, (const unsigned char *)signed_bytes, signed_len, r->sk);
-		sodium_bin2base64(sig64, sizeof(sig64), sig, sizeof(sig),
-				  sodium_base64_VARIANT_ORIGINAL);
-		sha256_hex(signed_bytes, signed_len, hash);
-		cj_object_set(o, "sig", cj_string(sig64));
-		k = cj_serialize(o, ret_line, ret_len, ret_err);
-	}
-	cj_object_steal(o, "event"); /* the caller still owns it */
-	cj_free(o);
-	return k;
+	if (k < 0)
+		return k;
+	signed_bytes = xasprintf("{\"event\":%s,\"prev\":\"%s\",\"seq\":%" PRId64
+				 ",\"ts\":\"%s\",\"v\":%d}",
+				 ev, prev, seq, ts, RECEIPT_VERSION);
+	crypto_sign_detached(sig, NULL, (const unsigned char *)signed_bytes, strlen(signed_bytes),
+			     r->sk);
+	sodium_bin2base64(sig64, sizeof(sig64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+	sha256_hex(signed_bytes, strlen(signed_bytes), hash);
+	*ret_line = xasprintf("{\"event\":%s,\"prev\":\"%s\",\"seq\":%" PRId64
+			      ",\"sig\":\"%s\",\"ts\":\"%s\",\"v\":%d}",
+			      ev, prev, seq, sig64, ts, RECEIPT_VERSION);
+	return 0;
 }
 
-static void pending_push(struct receipts *r, char *ts, struct cj *event)
+static void plist_push(struct plist *l, char *ts, struct cj *event)
 {
-	if (r->n_pend == r->cap_pend) {
-		r->cap_pend = r->cap_pend ? r->cap_pend * 2 : 16;
-		r->pend = xrealloc(r->pend, r->cap_pend * sizeof(*r->pend));
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	r->pend[r->n_pend++] = (struct pending){ts, event};
+	l->v[l->n++] = (struct pending){ts, event};
 }
 
-static void pending_clear(struct receipts *r)
+static void plist_clear(struct plist *l)
 {
-	for (size_t i = 0; i < r->n_pend; i++) {
-		free(r->pend[i].ts);
-		cj_free(r->pend[i].event);
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].ts);
+		cj_free(l->v[i].event);
 	}
-	r->n_pend = 0;
+	l->n = 0;
 }
 
-/* Sign and append everything pending; caller holds the lock. */
+/* Sign and append the batch; caller holds wmu and the file lock. */
 static int flush_locked(struct receipts *r, char **ret_err)
 {
 	int64_t seq;
@@ -572,16 +583,17 @@ static int flush_locked(struct receipts *r, char **ret_err)
 
 	if (k < 0)
 		return k;
-	for (size_t i = 0; i < r->n_pend; i++) {
+	for (size_t i = 0; i < r->batch.n; i++) {
 		_cleanup_free_ char *line = NULL;
 		size_t len;
 		char next_hash[65];
-		k = sign_receipt(r, seq + 1, r->pend[i].ts, hash, r->pend[i].event, &line, &len,
+		k = sign_receipt(r, seq + 1, r->batch.v[i].ts, hash, r->batch.v[i].event, &line,
 				 next_hash, ret_err);
 		if (k < 0) {
 			free(out.p);
 			return k;
 		}
+		len = strlen(line);
 		if (out.len + len + 1 > out.cap) {
 			out.cap = (out.len + len + 1) * 2;
 			out.p = xrealloc(out.p, out.cap);
@@ -605,7 +617,7 @@ static int flush_locked(struct receipts *r, char **ret_err)
 	r->head_size = size + (off_t)out.len;
 	r->head_seq = seq;
 	memcpy(r->head_hash, hash, 65);
-	pending_clear(r);
+	plist_clear(&r->batch);
 	return 0;
 }
 
@@ -617,25 +629,46 @@ static struct cj *receipt_event(struct receipts *r, const char *type)
 	return e;
 }
 
-int receipts_flush(struct receipts *r, char **ret_err)
+/* Move what is pending into the batch (caller holds wmu). */
+static void take_pending(struct receipts *r)
 {
-	int k, u;
-
-	if (!r || (r->n_pend == 0 && r->dropped == 0))
-		return 0;
-	if (r->dropped) {
-		/* Say so in the chain itself, before what follows. */
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->pend.n; i++) {
+		if (r->batch.n >= PENDING_MAX) { /* writes keep failing */
+			free(r->pend.v[i].ts);
+			cj_free(r->pend.v[i].event);
+			r->dropped++;
+			continue;
+		}
+		plist_push(&r->batch, r->pend.v[i].ts, r->pend.v[i].event);
+	}
+	r->pend.n = 0;
+	if (r->dropped && r->batch.n < PENDING_MAX) {
+		/* Say so in the chain itself, where the gap is. */
 		char ts[32];
 		struct cj *e = receipt_event(r, "dropped");
 		cj_object_set(e, "count", cj_int((int64_t)r->dropped));
 		now_rfc3339(ts);
-		pending_push(r, xstrdup(ts), e);
+		plist_push(&r->batch, xstrdup(ts), e);
 		r->dropped = 0;
 	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+int receipts_flush(struct receipts *r, char **ret_err)
+{
+	int k = 0, u;
+
+	if (!r)
+		return 0;
+	pthread_mutex_lock(&r->wmu);
+	take_pending(r);
+	if (r->batch.n == 0)
+		goto out;
 	k = lock_fd_op(r->lock_fd, LOCK_EX);
 	if (k < 0) {
 		*ret_err = xasprintf("locking %s: %s", RECEIPTS_LOCK, strerror(-k));
-		return k;
+		goto out;
 	}
 	k = flush_locked(r, ret_err);
 	u = lock_fd_op(r->lock_fd, LOCK_UN);
@@ -643,51 +676,99 @@ int receipts_flush(struct receipts *r, char **ret_err)
 		*ret_err = xasprintf("unlocking %s: %s", RECEIPTS_LOCK, strerror(-u));
 		k = u;
 	}
+out:
+	pthread_mutex_unlock(&r->wmu);
 	return k;
 }
 
-static void timer_cb(evutil_socket_t fd, short what, void *arg)
+static void deadline_in(struct timespec *ts, long usec)
 {
-	struct receipts *r = arg;
-	_cleanup_free_ char *err = NULL;
-
-	if (receipts_flush(r, &err) < 0) {
-		if (!r->failing)
-			log_warn("receipts: %s (will retry)", err);
-		r->failing = true;
-		struct timeval retry = {1, 0};
-		evtimer_add(r->timer, &retry);
-		return;
-	}
-	if (r->failing)
-		log_warn("receipts: writing again");
-	r->failing = false;
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_nsec += (usec % 1000000) * 1000;
+	ts->tv_sec += usec / 1000000 + ts->tv_nsec / 1000000000;
+	ts->tv_nsec %= 1000000000;
 }
 
-/* Queue one event (takes it), stamped now. */
+/* The writer thread: wait for events, gather for a moment (or until a
+ * batch is full), sign and append; after a failure, retry every second. */
+static void *writer_main(void *arg)
+{
+	struct receipts *r = arg;
+	bool failing = false;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->stop) {
+		struct timespec deadline;
+		if (r->pend.n == 0 && r->dropped == 0 && !failing) {
+			pthread_cond_wait(&r->cv, &r->mu);
+			continue;
+		}
+		deadline_in(&deadline, failing ? 1000000 : FLUSH_INTERVAL_USEC);
+		while (!r->stop && (failing || r->pend.n < FLUSH_BATCH))
+			if (pthread_cond_timedwait(&r->cv, &r->mu, &deadline) == ETIMEDOUT)
+				break;
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->mu);
+
+		char *err = NULL;
+		if (receipts_flush(r, &err) < 0) {
+			if (!failing)
+				log_warn("receipts: %s (will retry)", err);
+			failing = true;
+		} else {
+			if (failing)
+				log_warn("receipts: writing again");
+			failing = false;
+		}
+		free(err);
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Queue one event (takes it), stamped now.  This is all the caller pays. */
 static void enqueue(struct receipts *r, struct cj *event)
 {
 	char ts[32];
 
-	if (r->n_pend >= PENDING_MAX) {
+	now_rfc3339(ts);
+	pthread_mutex_lock(&r->mu);
+	if (r->pend.n >= PENDING_MAX) {
 		r->dropped++;
+		pthread_mutex_unlock(&r->mu);
 		cj_free(event);
 		return;
 	}
-	now_rfc3339(ts);
-	pending_push(r, xstrdup(ts), event);
-	if (!r->timer) {
+	plist_push(&r->pend, xstrdup(ts), event);
+	if (r->pend.n == 1 || r->pend.n == FLUSH_BATCH)
+		pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (!r->async) {
 		_cleanup_free_ char *err = NULL;
 		if (receipts_flush(r, &err) < 0)
 			log_warn("receipts: %s", err);
-		return;
 	}
-	if (r->n_pend >= FLUSH_BATCH && !r->failing)
-		event_active(r->timer, EV_TIMEOUT, 0);
-	else if (!evtimer_pending(r->timer, NULL)) {
-		struct timeval tv = {0, FLUSH_INTERVAL_USEC};
-		evtimer_add(r->timer, &tv);
+}
+
+/* Start the writer with every signal blocked: signals are the main
+ * thread's business (libevent, sandbox forwarding). */
+static int start_writer(struct receipts *r, char **ret_err)
+{
+	sigset_t all, old;
+	int k;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	k = pthread_create(&r->thread, NULL, writer_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (k != 0) {
+		*ret_err = xasprintf("cannot start the receipts writer: %s", strerror(k));
+		return -k;
 	}
+	r->thread_started = true;
+	return 0;
 }
 
 struct receipts *receipts_open(struct event_base *base, const char *dir, const char *key_path,
@@ -708,6 +789,13 @@ struct receipts *receipts_open(struct event_base *base, const char *dir, const c
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->fd = r->lock_fd = r->dir_fd = -1;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_mutex_init(&r->wmu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (load_secret_key(key_path, r->sk, r->pk, ret_err) < 0)
 		goto fail;
 	r->path = path_join(dir, RECEIPTS_FILE);
@@ -735,12 +823,9 @@ struct receipts *receipts_open(struct event_base *base, const char *dir, const c
 	randombytes_buf(id, sizeof(id));
 	hex_encode(id, sizeof(id), r->run_id);
 	if (base) {
-		r->base = base;
-		r->timer = evtimer_new(base, timer_cb, r);
-		if (!r->timer) {
-			*ret_err = xstrdup("cannot create the receipts timer");
+		r->async = true;
+		if (start_writer(r, ret_err) < 0)
 			goto fail;
-		}
 	}
 	return r;
 fail:
@@ -849,18 +934,28 @@ void receipts_close(struct receipts *r)
 
 	if (!r)
 		return;
+	if (r->thread_started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+	}
 	if (r->fd >= 0) {
 		if (receipts_flush(r, &err) < 0)
-			log_warn("receipts: %s; %zu receipts lost", err, r->n_pend);
+			log_warn("receipts: %s; %zu receipts lost", err, r->batch.n);
 		if (fsync(r->fd) < 0)
 			log_warn("receipts: fsync %s: %s", r->path, strerror(errno));
 		if (r->dir_fd >= 0)
 			fsync(r->dir_fd); /* a new file's name is durable too */
 	}
-	if (r->timer)
-		event_free(r->timer);
-	pending_clear(r);
-	free(r->pend);
+	plist_clear(&r->pend);
+	plist_clear(&r->batch);
+	free(r->pend.v);
+	free(r->batch.v);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->wmu);
 	close_keep_errno(r->fd);
 	close_keep_errno(r->lock_fd);
 	close_keep_errno(r->dir_fd);

@@ -9,9 +9,11 @@
  * Keys: secret key as PEM PKCS#8 "PRIVATE KEY" (mode 0600), public key as
  * PEM "PUBLIC KEY" (SubjectPublicKeyInfo), both readable by openssl.
  *
- * Writing is off the hot path: events are buffered in memory and appended
- * by an event-loop timer (and at close) under an exclusive flock on
- * DIR/receipts.lock, continuing whatever chain the file already holds. */
+ * Writing is off the hot path: the caller only stamps and queues an event;
+ * a writer thread gathers events for up to 100 ms (or 512 of them), signs
+ * them and appends them in one write() under an exclusive flock on
+ * DIR/receipts.lock, continuing whatever chain the file already holds
+ * (other runs may share DIR).  Close writes the rest and fsyncs. */
 #pragma once
 
 #include "strv.h"
@@ -46,7 +48,9 @@ int receipts_keygen(const char *path, char **ret_err);
 int receipts_verify(const char *dir, const char *pubkey_path, char **ret_summary, char **ret_err);
 
 /* Open DIR (created 0700 if missing) for appending with the secret key at
- * key_path.  base may be NULL: then every event is written at once.
+ * key_path.  With an event loop (base != NULL) writing is asynchronous, on
+ * the writer thread (started with all signals blocked); with base NULL
+ * every event is written at once, on the caller's thread.
  * Refuses a DIR whose chain is damaged or was signed with another key. */
 struct receipts *receipts_open(struct event_base *base, const char *dir, const char *key_path,
 			       char **ret_err);
@@ -60,7 +64,7 @@ void receipts_control(struct receipts *r, const char *settings_json);
 /* status: exit code; signal: 0 or the signal that ended the command. */
 void receipts_exit(struct receipts *r, int status, int signal, double duration_s);
 
-/* Write pending receipts now.  0 or -errno with *ret_err. */
+/* Write pending receipts now (any thread).  0 or -errno with *ret_err. */
 int receipts_flush(struct receipts *r, char **ret_err);
 
 /* Flush, fsync, unlock, free.  Errors are logged.  NULL-safe. */
