@@ -1,6 +1,7 @@
 /* Network plan: private socket directory, environment, bridge script. */
 #include "netplan.h"
 
+#include "locate.h"
 #include "util.h"
 
 #include <errno.h>
@@ -25,25 +26,6 @@ struct net_plan {
 	pid_t bridge_pids[2];
 	bool cleaned;
 };
-
-/* Absolute path of an executable: as given if it contains '/', else PATH. */
-static char *find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-	_cleanup_free_ char *copy = NULL;
-	char *save = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
-	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = path_join(d, name);
-		if (d[0] == '/' && access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
-}
 
 /* Only characters that need no quoting in a shell or a socat address. */
 static bool plain_path(const char *s)
@@ -172,7 +154,7 @@ int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **r
 	const char *tmp = getenv("TMPDIR");
 	_cleanup_free_ char *templ = NULL;
 
-	p->socat = find_program(cfg->socat_path ? cfg->socat_path : "socat");
+	p->socat = locate_program(cfg->socat_path ? cfg->socat_path : "socat");
 	if (!p->socat) {
 		*ret_err = cfg->socat_path ? xasprintf("socatPath %s is not an executable file", cfg->socat_path)
 					   : xstrdup("socat not found in PATH: srt needs it for the sandbox network "
