@@ -90,6 +90,28 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 static struct sigaction saved_actions[N_FORWARDED];
 static sigset_t saved_mask;
 
+/* One line on stderr with a single write(2): the helper's processes and the
+ * command share that descriptor, and a line written in pieces would
+ * interleave with theirs. */
+static void emit_line(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+{
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "%s", prefix);
+
+	if (n >= 0 && (size_t)n < sizeof(line))
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s\n", suffix);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
 __attribute__((format(printf, 1, 2))) static void debug(const char *fmt, ...)
 {
 	va_list ap;
@@ -97,9 +119,7 @@ __attribute__((format(printf, 1, 2))) static void debug(const char *fmt, ...)
 	if (!opt_debug)
 		return;
 	va_start(ap, fmt);
-	fputs("apply-seccomp: debug: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	emit_line("apply-seccomp: debug: ", fmt, ap, "");
 	va_end(ap);
 }
 
@@ -109,12 +129,12 @@ __attribute__((format(printf, 1, 2))) static void debug(const char *fmt, ...)
 __attribute__((noreturn, format(printf, 1, 2))) static void die_errno(const char *fmt, ...)
 {
 	int saved = errno;
+	char suffix[256];
 	va_list ap;
 
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(saved));
 	va_start(ap, fmt);
-	fputs("apply-seccomp: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, ": %s\n", strerror(saved));
+	emit_line("apply-seccomp: ", fmt, ap, suffix);
 	va_end(ap);
 	_exit(EXIT_SETUP);
 }
@@ -124,9 +144,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("apply-seccomp: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	emit_line("apply-seccomp: ", fmt, ap, "");
 	va_end(ap);
 	_exit(EXIT_SETUP);
 }
