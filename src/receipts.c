@@ -362,7 +362,7 @@ static int parse_line(const char *line, size_t len, struct parsed *p, char **ret
 		goto out;
 	}
 	if (!json_object_is_type(ts, json_type_string) ||
-	    !json_object_is_type(prev, json_type_string) ||
+	    !json_object_is_type(prev, json_type_string) || json_object_get_string_len(prev) != 64 ||
 	    !is_lower_hex(json_object_get_string(prev), 64)) {
 		*ret_err = xstrdup("ts or prev is malformed");
 		goto out;
@@ -385,9 +385,20 @@ static int parse_line(const char *line, size_t len, struct parsed *p, char **ret
 	p->ts = xstrdup(json_object_get_string(ts));
 	memcpy(p->prev, json_object_get_string(prev), 65);
 
+	/* srt writes canonical lines only: anything else (spacing, escapes,
+	 * duplicate keys that one reader sees and another does not) was not
+	 * written by srt. */
 	c = json_to_cj(o);
+	_cleanup_free_ char *whole = NULL;
+	size_t whole_len;
+	r = cj_serialize(c, &whole, &whole_len, ret_err);
+	if (r == 0 && (whole_len != len || memcmp(whole, line, len) != 0)) {
+		*ret_err = xstrdup("not in canonical form (RFC 8785)");
+		r = -EINVAL;
+	}
 	cj_object_del(c, "sig");
-	r = cj_serialize(c, &p->signed_bytes, &p->signed_len, ret_err);
+	if (r == 0)
+		r = cj_serialize(c, &p->signed_bytes, &p->signed_len, ret_err);
 	cj_free(c);
 	if (r < 0)
 		goto out;

@@ -89,6 +89,14 @@ unsigned = json.loads(LINES[1])
 del unsigned["sig"]
 case("inserted unsigned line", LINES[:2] + [canonical(unsigned)] + LINES[2:], "line 3: not a receipt")
 case("appended garbage", LINES + [b"hello"], "line 8: not a receipt")
+# The same receipt written differently (spaces, a duplicate key, an escaped
+# character) is not what srt wrote, even where the signature would match.
+case("line with extra spaces", LINES[:3] + [LINES[3].replace(b'":', b'": ')] + LINES[4:],
+     "line 4: not a receipt (not in canonical form")
+dup = LINES[3][:-1] + b',"v":1}'
+case("line with a duplicate key", LINES[:3] + [dup] + LINES[4:], "line 4: not a receipt")
+case("line with a needless escape", LINES[:1] + [LINES[1].replace(b"\xc3\xa9", b"\\u00e9")] + LINES[2:],
+     "line 2: not a receipt (not in canonical form")
 case("blank line", LINES[:2] + [b""] + LINES[2:], "line 3: not a receipt")
 
 # A forger holding the key can re-sign, but each link is still checked:
