@@ -383,6 +383,15 @@ static int run_sandbox(struct run *r)
 	return r->control_failed ? 1 : sandbox_exit_status(r->sandbox);
 }
 
+/* For bench/startup.sh: srt's own peak RSS (children not included). */
+static void log_peak_rss(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		log_debug("srt peak RSS %ld KiB", ru.ru_maxrss);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = {0};
@@ -409,5 +418,6 @@ int main(int argc, char **argv)
 	}
 	status = run_sandbox(&r);
 	run_cleanup(&r);
+	log_peak_rss();
 	return status;
 }
