@@ -2,7 +2,7 @@
  * IPv4-mapped IPv6 (::ffff:a.b.c.d), so one prefix matcher serves both. */
 #include "addrguard.h"
 
-#include "policy.h"
+#include "domain.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -173,7 +173,7 @@ static void add_literals(struct cidr_list *l, const strv *entries)
 		bool v4;
 		int port;
 
-		if (policy_entry_split(entries->v[i], &host, &port) < 0)
+		if (domain_entry_split(entries->v[i], &host, &port) < 0)
 			continue;
 		if (text_to_addr(host, a, &v4) == 0)
 			cidr_push(l, a, 128, port);

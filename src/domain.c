@@ -97,30 +97,97 @@ static char *ipv6_serialise(const struct in6_addr *a)
 	return xstrdup(buf);
 }
 
-/* True if the last dot-separated label (one trailing dot ignored) reads
- * as a number, so a URL parser takes the host for an IPv4 address. */
+/* One WHATWG IPv4 "number": decimal, 0x hex (empty after "0x" is 0) or
+ * 0-prefixed octal.  Returns 0, or -1 when it is not a number.  Values are
+ * clamped far above any valid part so they cannot overflow. */
+static int ipv4_number(const char *s, size_t len, uint64_t *ret)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (len == 0)
+		return -1;
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		len -= 2;
+	} else if (len >= 2 && s[0] == '0') {
+		base = 8;
+		s++;
+		len--;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned d;
+		if (s[i] >= '0' && s[i] <= '9')
+			d = (unsigned)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			d = (unsigned)(s[i] - 'a' + 10);
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			d = (unsigned)(s[i] - 'A' + 10);
+		else
+			return -1;
+		if (d >= base)
+			return -1;
+		v = v * base + d;
+		if (v > 0xffffffffULL * 256)
+			v = 0xffffffffULL * 256;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* WHATWG "ends in a number": the last label (one trailing dot ignored) is
+ * all digits or a valid 0x number, so a URL parser takes the host for an
+ * IPv4 address. */
 static bool ends_in_number(const char *h)
 {
-	size_t len = strlen(h);
+	size_t len = strlen(h), llen;
 	const char *last;
+	uint64_t v;
 
 	if (len > 0 && h[len - 1] == '.')
 		len--;
-	last = h + len;
-	while (last > h && last[-1] != '.')
-		last--;
-	if (last == h + len)
+	if (len == 0)
 		return false;
-	if (len - (size_t)(last - h) >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
-		for (const char *c = last + 2; c < h + len; c++)
-			if (!isxdigit((unsigned char)*c))
-				return false;
+	last = memrchr(h, '.', len);
+	last = last ? last + 1 : h;
+	llen = (size_t)(h + len - last);
+	if (llen == 0)
+		return false;
+	if (strspn(last, "0123456789") >= llen)
 		return true;
+	return llen >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X') && ipv4_number(last, llen, &v) == 0;
+}
+
+/* WHATWG IPv4 parser (1 to 4 parts, the last one fills the remaining
+ * bytes: 127.1, 2130706433, 0x7f.0.0.1).  Returns 0, or -1 on failure. */
+static int ipv4_parse(const char *h, uint32_t *ret)
+{
+	size_t len = strlen(h), n = 0, start = 0;
+	uint64_t nums[4], v;
+
+	if (len > 0 && h[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && h[i] != '.')
+			continue;
+		if (n == 4 || ipv4_number(h + start, i - start, &nums[n]) < 0)
+			return -1;
+		n++;
+		start = i + 1;
 	}
-	for (const char *c = last; c < h + len; c++)
-		if (!isdigit((unsigned char)*c))
-			return false;
-	return true;
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (nums[i] > 255)
+			return -1;
+	if (nums[n - 1] >= (1ULL << (8 * (5 - n))))
+		return -1;
+	v = nums[n - 1];
+	for (size_t i = 0; i + 1 < n; i++)
+		v += nums[i] << (8 * (3 - i));
+	*ret = (uint32_t)v;
+	return 0;
 }
 
 char *domain_canonical_host(const char *host)
@@ -128,7 +195,6 @@ char *domain_canonical_host(const char *host)
 	size_t len = strlen(host);
 	_cleanup_free_ char *bare = NULL;
 	struct in6_addr a6;
-	struct in_addr a4;
 	char *out;
 
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
@@ -147,14 +213,10 @@ char *domain_canonical_host(const char *host)
 			return NULL;
 	}
 	if (ends_in_number(bare)) {
-		/* One trailing dot is an empty last label, which is dropped. */
-		len = strlen(bare);
-		if (bare[len - 1] == '.')
-			bare[len - 1] = '\0';
-		if (inet_aton(bare, &a4) == 0)
+		uint32_t a4;
+		if (ipv4_parse(bare, &a4) < 0)
 			return NULL;
-		out = xstrdup(inet_ntoa(a4));
-		return out;
+		return xasprintf("%u.%u.%u.%u", a4 >> 24, (a4 >> 16) & 255, (a4 >> 8) & 255, a4 & 255);
 	}
 	out = xstrdup(bare);
 	for (char *c = out; *c; c++)

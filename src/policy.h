@@ -38,14 +38,12 @@ void policy_free(struct policy *p);
 bool policy_decide(const struct policy *p, const char *host, int port, struct policy_result *ret);
 void policy_result_clear(struct policy_result *r);
 
-/* Canonical form of a destination host (spec 5 steps 1-2): lowercase, one
+/* Canonical form of a destination host (spec 5 steps 1-2): the host
+ * check of step 1 (1..255 chars, no '%', [A-Za-z0-9._-] or an IP literal;
+ * brackets only around IPv6), then domain_canonical_host(): lowercase, one
  * trailing dot removed, IPv4 shorthands folded (127.1, 0x7f.1,
  * 2130706433), IPv6 compressed and unbracketed, v4-mapped IPv6 -> IPv4.
  * Returns 0 and *ret (malloc'd), or -1 for a malformed host.  *ret_is_ip
  * (may be NULL) tells whether the result is an IP literal. */
 int policy_canonical_host(const char *host, char **ret, bool *ret_is_ip);
 
-/* Split an allow/deny entry ("host", "host:port", "[v6]", "[v6]:port",
- * "*", "*:port") into host pattern and port (0 = any).  A bracketed IPv6
- * host comes back canonical and unbracketed.  Returns 0 or -1. */
-int policy_entry_split(const char *entry, char **ret_host, int *ret_port);

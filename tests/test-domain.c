@@ -122,6 +122,7 @@ static const struct mcase matches[] = {
 	{ "anything.at.all", "*", true },
 	{ "127.0.0.1", "127.1", false },
 	{ "xexample.com", "*.example.com", false },
+	{ ".example.com", "*.example.com", true }, /* upstream: endsWith(".example.com") */
 };
 
 struct ccase {
@@ -137,6 +138,12 @@ static const struct ccase canon[] = {
 	{ "[::1]", "::1" },
 	{ "::FFFF:10.0.0.1", "10.0.0.1" },
 	{ "2001:db8:0:0:0:0:0:1", "2001:db8::1" },
+	{ "0x", "0.0.0.0" }, /* WHATWG: an empty 0x number is 0 (inet_aton says no) */
+	{ "1.0x", "1.0.0.0" },
+	{ "0x.1", "0.0.0.1" },
+	{ "017700000001", "127.0.0.1" },
+	{ "09.1.1.1", NULL },
+	{ "example.com..", "example.com." },
 	{ "1.2.3.256", NULL },
 	{ "a b.com", NULL },
 	{ "", NULL },
