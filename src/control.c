@@ -11,16 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* A settings line is small; anything past this is refused, not buffered. */
 #define CONTROL_MAX_LINE (1024 * 1024)
+/* Files that cannot be polled are read to the end at once, up to this. */
+#define CONTROL_MAX_PLAIN_READ (64 * 1024 * 1024)
 
 struct control {
 	int fd;      /* the number the user gave (for messages) */
 	int read_fd; /* what we read: our own description when we could reopen */
 	bool own_fd;
+	bool is_socket;
 	bool got_update;
 	bool discarding; /* inside an oversized line, dropping until '\n' */
 	struct event *ev;
@@ -38,11 +44,16 @@ static bool line_is_blank(const char *s)
 	return true;
 }
 
-static void handle_line(struct control *c, char *line)
+static void handle_line(struct control *c, char *line, size_t len)
 {
 	struct srt_config *cfg = NULL;
 	_cleanup_free_ char *err = NULL;
 
+	if (strlen(line) != len) { /* a NUL byte: never valid JSON text */
+		log_raw("Invalid config on control fd %d: ignored, previous config still in force", c->fd);
+		log_debug("control fd line rejected: it holds a NUL byte");
+		return;
+	}
 	if (line_is_blank(line))
 		return;
 	if (config_parse_string(line, &cfg, &err) < 0) {
@@ -58,10 +69,14 @@ static void handle_line(struct control *c, char *line)
 	c->on_update(cfg, c->arg);
 }
 
+/* A line over the limit is refused once, then dropped up to its '\n'
+ * without being buffered. */
 static void oversized_line(struct control *c)
 {
-	log_raw("Invalid config on control fd %d: ignored, previous config still in force", c->fd);
-	log_debug("control fd line longer than %d bytes", CONTROL_MAX_LINE);
+	if (!c->discarding) {
+		log_raw("Invalid config on control fd %d: ignored, previous config still in force", c->fd);
+		log_debug("control fd line longer than %d bytes", CONTROL_MAX_LINE);
+	}
 	evbuffer_drain(c->buf, evbuffer_get_length(c->buf));
 	c->discarding = true;
 }
@@ -79,7 +94,7 @@ static void drain_lines(struct control *c, bool at_eof)
 		if (c->discarding)
 			c->discarding = false; /* the rest of the long line ends here */
 		else
-			handle_line(c, line);
+			handle_line(c, line, len);
 		free(line);
 	}
 	if (evbuffer_get_length(c->buf) > CONTROL_MAX_LINE)
@@ -89,7 +104,7 @@ static void drain_lines(struct control *c, bool at_eof)
 		_cleanup_free_ char *last = xmalloc(n + 1);
 		evbuffer_remove(c->buf, last, n);
 		last[n] = '\0';
-		handle_line(c, last); /* a final line without '\n' */
+		handle_line(c, last, n); /* a final line without '\n' */
 	}
 }
 
@@ -113,20 +128,40 @@ static void report_error(struct control *c, int err)
 	c->on_error(!c->got_update, c->arg);
 }
 
-/* Read what is there; returns 1 at EOF, -1 on error, 0 otherwise. */
+/* One read of what is there, never blocking and never setting O_NONBLOCK
+ * on a description the writer shares: a socket is read with MSG_DONTWAIT,
+ * a shared pipe or tty only once poll says a read will not wait. */
+static ssize_t read_chunk(struct control *c, char *buf, size_t size)
+{
+	struct pollfd pfd = {.fd = c->read_fd, .events = POLLIN};
+
+	if (c->is_socket)
+		return recv(c->read_fd, buf, size, MSG_DONTWAIT);
+	if (!c->own_fd && poll(&pfd, 1, 0) == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return read(c->read_fd, buf, size);
+}
+
+/* Read what is there; returns 1 at EOF, -1 on error (errno set), 0
+ * otherwise. */
 static int read_some(struct control *c)
 {
-	int r = evbuffer_read(c->buf, c->read_fd, 65536);
-	if (r > 0) {
+	char buf[65536];
+	ssize_t n = read_chunk(c, buf, sizeof(buf));
+
+	if (n > 0) {
+		evbuffer_add(c->buf, buf, (size_t)n);
 		drain_lines(c, false);
 		return 0;
 	}
-	if (r == 0) {
+	if (n == 0) {
 		drain_lines(c, true);
 		log_debug("control fd %d: end of input, keeping the last config", c->fd);
 		return 1;
 	}
-	if (errno == EAGAIN || errno == EINTR)
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return 0;
 	return -1;
 }
@@ -141,8 +176,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		report_error(c, errno);
 }
 
-/* Pipes and FIFOs are reopened through /proc so srt's O_NONBLOCK does not
- * change the writer's (shared) file description. */
+/* Pipes and FIFOs are reopened through /proc (O_NONBLOCK on srt's own
+ * description).  That fails for a pipe another user created (mode 0600):
+ * then the shared descriptor is read as it is, see read_chunk(). */
 static int open_for_reading(int fd, bool *own)
 {
 	struct stat st;
@@ -158,21 +194,45 @@ static int open_for_reading(int fd, bool *own)
 			return nfd;
 		}
 	}
-	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-		evutil_make_socket_nonblocking(fd);
 	return fd;
 }
 
-static bool is_regular_file(int fd)
+/* epoll refuses what cannot be polled (regular files, /dev/null): those
+ * are read with plain reads, as the original does. */
+static bool fd_is_pollable(int fd)
 {
-	struct stat st;
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	struct epoll_event ev = {.events = EPOLLIN};
+	_cleanup_close_ int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return true; /* let the event loop report it */
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0 || errno != EPERM;
+}
+
+/* Plain reads to the end (bounded: /dev/zero must not hold srt forever). */
+static void read_to_end(struct control *c)
+{
+	size_t total = 0;
+	int r;
+
+	while (total < CONTROL_MAX_PLAIN_READ) {
+		r = read_some(c);
+		if (r == 1)
+			return;
+		if (r < 0) {
+			report_error(c, errno);
+			return;
+		}
+		total += 65536;
+	}
+	log_debug("control fd %d: stopped reading after %d MiB", c->fd, CONTROL_MAX_PLAIN_READ >> 20);
 }
 
 struct control *control_start(struct event_base *base, int fd, control_update_cb on_update,
 			      control_error_cb on_error, void *arg)
 {
 	struct control *c = xcalloc(1, sizeof(*c));
+	struct stat st;
 
 	c->fd = fd;
 	c->on_update = on_update;
@@ -180,14 +240,10 @@ struct control *control_start(struct event_base *base, int fd, control_update_cb
 	c->arg = arg;
 	c->buf = evbuffer_new();
 	c->read_fd = open_for_reading(fd, &c->own_fd);
+	c->is_socket = fstat(c->read_fd, &st) == 0 && S_ISSOCK(st.st_mode);
 	log_debug("Listening for config updates on fd %d", fd);
-	if (is_regular_file(c->read_fd)) {
-		/* Regular files cannot be polled: read them to the end now. */
-		int r;
-		while ((r = read_some(c)) == 0)
-			;
-		if (r < 0)
-			report_error(c, errno);
+	if (!fd_is_pollable(c->read_fd)) {
+		read_to_end(c);
 		return c;
 	}
 	c->ev = event_new(base, c->read_fd, EV_READ | EV_PERSIST, on_readable, c);

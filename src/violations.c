@@ -102,7 +102,10 @@ void violations_record(struct violations *v, const struct proxy_event *ev)
 	line = violations_line(ev);
 	if (violations_ignored(v->rules, v->command, line))
 		return;
-	log_debug("%s [%s]", line, ev->protocol);
+	if (log_debug_enabled()) {
+		_cleanup_free_ char *ts = format_time(&ev->when);
+		log_debug("%s [protocol %s, rule %s, at %s]", line, ev->protocol, ev->rule ? ev->rule : "-", ts);
+	}
 	if (v->fd >= 0)
 		write_json_line(v, ev, line);
 }
