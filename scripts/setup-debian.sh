@@ -19,6 +19,7 @@ for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm" # tests/test-mcp.sh
 if [ -n "$missing" ]; then
 	echo "srt setup: installing$missing"
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

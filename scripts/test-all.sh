@@ -11,6 +11,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/setup-debian.sh
+scripts/setup-test-deps.sh # npm test deps (tests/test-mcp.sh), outside the tree
 jobs=$(nproc)
 work=$(mktemp -d /tmp/srt-ci.XXXXXX)
 chmod 755 "$work"
