@@ -4,7 +4,7 @@
 # time, and prints "key<TAB>value" observations.
 #   test-mcp-client.py full|readonly PROJECT OUTSIDE TRANSCRIPT (--mcp-json FILE NAME | -- ARGV...)
 # full: initialize, tools/list, write inside PROJECT, write inside OUTSIDE,
-# read back.  readonly: initialize, tools/list, list_allowed_directories
+# write PROJECT/.mcp.json, read back.  readonly: initialize, tools/list, list_allowed_directories
 # (for a byte-for-byte comparison with the server run without srt).
 # TRANSCRIPT receives every byte the server wrote on stdout.
 import json
@@ -106,6 +106,10 @@ try:
         text, err = tool_text(request("tools/call", {"name": "write_file", "arguments": {
             "path": os.path.join(outside, "outside.txt"), "content": "must not land\n"}}))
         out["write_outside"] = ("error " if err else "ok ") + text
+        # .mcp.json is one of srt's mandatory write denies, even inside allowWrite.
+        text, err = tool_text(request("tools/call", {"name": "write_file", "arguments": {
+            "path": os.path.join(project, ".mcp.json"), "content": "{}\n"}}))
+        out["write_mcp_json"] = ("error " if err else "ok ") + text
         text, err = tool_text(request("tools/call", {"name": "read_text_file", "arguments": {
             "path": os.path.join(project, "inside.txt")}}))
         out["read_back"] = ("error " if err else "ok ") + text.strip()

@@ -69,10 +69,12 @@ EOF
 	is "$tag: the file landed on the host" "$(cat "$W/project/inside.txt" 2>&1)" "written through srt"
 	like "$tag: write outside is refused by the sandbox (EROFS)" "$(get "$res" write_outside)" '^error .*EROFS: read-only file system'
 	check "$tag: nothing landed outside" '[ ! -e "$W/outside/outside.txt" ]'
+	like "$tag: project/.mcp.json cannot be replaced (mandatory deny: EROFS, or EBUSY for a rename onto it)" "$(get "$res" write_mcp_json)" '^error .*(EROFS|EBUSY)'
+	check "$tag: no .mcp.json in the project after the run" '[ ! -e "$W/project/.mcp.json" ]'
 	is "$tag: read back through the server" "$(get "$res" read_back)" "ok written through srt"
 	is "$tag: srt exits 0 when the host closes stdin" "$(get "$res" rc)" 0
 	is "$tag: stdout holds only JSON-RPC lines" "$(get "$res" stdout_non_jsonrpc)" 0
-	is "$tag: one stdout line per answer (5 requests)" "$(get "$res" stdout_lines)" 5
+	is "$tag: one stdout line per answer (6 requests)" "$(get "$res" stdout_lines)" 6
 	if [ "$dbg" = 1 ]; then
 		check "$tag: -d output went to stderr" "[ 0$(get "$res" stderr_debug_lines) -gt 0 ]"
 	else
