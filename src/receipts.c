@@ -3,6 +3,7 @@
 
 #include "canonjson.h"
 #include "log.h"
+#include "proxy.h"
 #include "util.h"
 
 #include <errno.h>
@@ -523,16 +524,22 @@ static int lock_fd_op(int fd, int op)
 	return 0;
 }
 
-static void now_rfc3339(char buf[32])
+static void format_rfc3339(const struct timespec *ts, char buf[32])
 {
-	struct timespec ts;
 	struct tm tm;
 	size_t n;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&ts->tv_sec, &tm);
 	n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(ts->tv_nsec / 1000000) % 1000u);
+}
+
+static void now_rfc3339(char buf[32])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	format_rfc3339(&ts, buf);
 }
 
 /* Sign one receipt: the line (without '\n') and the hash of its signed
@@ -739,12 +746,18 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* Queue one event (takes it), stamped now.  This is all the caller pays. */
-static void enqueue(struct receipts *r, struct cj *event)
+/* Queue one event (takes it), stamped with when (NULL: now).  This is all
+ * the caller pays. */
+static void enqueue_at(struct receipts *r, struct cj *event, const struct timeval *when)
 {
 	char ts[32];
 
-	now_rfc3339(ts);
+	if (when && when->tv_sec > 0) {
+		struct timespec t = {when->tv_sec, (long)when->tv_usec * 1000};
+		format_rfc3339(&t, ts);
+	} else {
+		now_rfc3339(ts);
+	}
 	pthread_mutex_lock(&r->mu);
 	if (r->pend.n >= PENDING_MAX) {
 		r->dropped++;
@@ -761,6 +774,11 @@ static void enqueue(struct receipts *r, struct cj *event)
 		if (receipts_flush(r, &err) < 0)
 			log_warn("receipts: %s", err);
 	}
+}
+
+static void enqueue(struct receipts *r, struct cj *event)
+{
+	enqueue_at(r, event, NULL);
 }
 
 /* Start the writer with every signal blocked: signals are the main
@@ -909,7 +927,24 @@ void receipts_network(struct receipts *r, const char *host, int port, const char
 	cj_object_set(e, "protocol", cj_string(protocol ? protocol : ""));
 	cj_object_set(e, "verdict", cj_string(allowed ? "allow" : "deny"));
 	cj_object_set(e, "rule", rule ? cj_string(rule) : cj_null());
+	cj_object_set(e, "reason", cj_null());
 	enqueue(r, e);
+}
+
+void receipts_network_event(struct receipts *r, const struct proxy_event *ev)
+{
+	struct cj *e;
+
+	if (!r || !ev)
+		return;
+	e = receipt_event(r, "network");
+	cj_object_set(e, "host", cj_string(ev->host ? ev->host : ""));
+	cj_object_set(e, "port", cj_int(ev->port));
+	cj_object_set(e, "protocol", cj_string(ev->protocol ? ev->protocol : ""));
+	cj_object_set(e, "verdict", cj_string(ev->allowed ? "allow" : "deny"));
+	cj_object_set(e, "rule", ev->rule ? cj_string(ev->rule) : cj_null());
+	cj_object_set(e, "reason", ev->reason ? cj_string(ev->reason) : cj_null());
+	enqueue_at(r, e, &ev->when);
 }
 
 void receipts_control(struct receipts *r, const char *settings_json)

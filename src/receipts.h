@@ -59,6 +59,10 @@ void receipts_start(struct receipts *r, const struct receipt_start *info);
 /* verdict "allow"/"deny"; rule may be NULL (recorded as null). */
 void receipts_network(struct receipts *r, const char *host, int port, const char *protocol,
 		      bool allowed, const char *rule);
+/* The same from a proxy decision (proxy_event_cb): also records the
+ * proxy's reason, and stamps the receipt with the decision's time. */
+struct proxy_event;
+void receipts_network_event(struct receipts *r, const struct proxy_event *ev);
 /* A configuration update applied (e.g. from --control-fd); hashed. */
 void receipts_control(struct receipts *r, const char *settings_json);
 /* status: exit code; signal: 0 or the signal that ended the command. */

@@ -115,7 +115,7 @@ t.ok([e["type"] for e in events[:6]] == ["start", "network", "network", "network
      "event order of one run", [e["type"] for e in events])
 net = events[1]
 t.ok(net == {"type": "network", "run": start["run"], "host": "\u00e9vil.example", "port": 443,
-             "protocol": "socks5", "verdict": "deny", "rule": None},
+             "protocol": "socks5", "verdict": "deny", "rule": None, "reason": None},
      "network receipt fields", net)
 t.ok(events[5]["duration_ms"] == 1250 and events[5]["status"] == 0 and events[5]["signal"] == 0,
      "exit receipt fields", events[5])

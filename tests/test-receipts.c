@@ -1,6 +1,7 @@
 /* Receipts module: keys, round trip, chain continued across runs, buffering
  * through the event loop, refusal of foreign or damaged chains, and many
  * processes appending to one directory at once. */
+#include "proxy.h"
 #include "receipts.h"
 #include "tap.h"
 #include "util.h"
@@ -136,19 +137,34 @@ static void test_round_trip(const char *dir, const char *key, const char *pub)
 						  .mandatory_deny = &deny});
 	receipts_network(r, "example.com", 443, "http", true, "example.com");
 	receipts_network(r, "evil.com", 80, "socks5", false, NULL);
+	receipts_network_event(r, &(struct proxy_event){.when = {1700000000, 123456},
+							 .protocol = "connect",
+							 .host = "evil.test",
+							 .port = 443,
+							 .allowed = false,
+							 .reason = "denied by deniedDomains",
+							 .rule = "evil.test"});
 	receipts_control(r, "{\"network\":{}}");
 	receipts_exit(r, 3, 0, 0.5);
 	receipts_close(r);
-	is_int(count_lines(file), 5, "five receipts written");
+	is_int(count_lines(file), 6, "six receipts written");
+	_cleanup_free_ char *text = NULL;
+	read_file_max(file, 1 << 20, &text, NULL);
+	ok(text && strstr(text, "{\"event\":{\"host\":\"evil.test\",\"port\":443,\"protocol\":\"connect\","
+				"\"reason\":\"denied by deniedDomains\",\"rule\":\"evil.test\",\"run\":\""),
+	   "proxy event: host, port, protocol, reason, rule");
+	ok(text && strstr(text, "\"verdict\":\"deny\"},\"prev\":\"") &&
+		   strstr(text, "\"ts\":\"2023-11-14T22:13:20.123Z\""),
+	   "proxy event: verdict, stamped with the decision's time");
 	is_int(verify(dir, pub, &msg), 0, "verify intact chain");
-	ok(msg && str_has_prefix(msg, "5 receipts verified (seq 1 at ") && strstr(msg, "… seq 5 at "),
+	ok(msg && str_has_prefix(msg, "6 receipts verified (seq 1 at ") && strstr(msg, "… seq 6 at "),
 	   "summary: %s", msg);
 	free(msg);
 	msg = NULL;
 
 	write_some(dir, key, 3);
 	is_int(verify(dir, pub, &msg), 0, "chain continues across runs");
-	ok(msg && str_has_prefix(msg, "8 receipts verified"), "summary: %s", msg);
+	ok(msg && str_has_prefix(msg, "9 receipts verified"), "summary: %s", msg);
 	free(msg);
 	msg = NULL;
 
