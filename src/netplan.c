@@ -23,6 +23,7 @@ struct net_plan {
 	int ext_http_port, ext_socks_port; /* 0 = our proxy */
 	strv env, binds;
 	char *script;
+	char *shell; /* bash, which runs the script */
 	pid_t bridge_pids[2];
 	bool cleaned;
 };
@@ -98,9 +99,19 @@ static void build_env(struct net_plan *p)
 	}
 }
 
-/* The in-sandbox launcher.  Runs before seccomp, as /bin/sh -c SCRIPT sh
- * CMD...; only shell builtins in the wait loop (plus `sleep` once it has
- * spun for a while), no fixed delay. */
+/* The in-sandbox launcher.  Runs before seccomp, as bash --posix -c SCRIPT
+ * sh CMD... (posix mode: no BASH_ENV; `exec` restores SHLVL, so the command
+ * sees the same environment as under /bin/sh).
+ *
+ * Readiness: the netns is new and only the two socats run in it, and the
+ * kernel counts a TCP socket "inuse" in /proc/net/sockstat{,6} when it is
+ * hashed, i.e. at listen() (not at socket() or bind()), so a sum >= 2 means
+ * both bridges accept.  The wait spins on builtins only (bash reads each
+ * file in one read(2)), then, after 50 ms, pauses with `sleep`; 5 s at
+ * most.  Not /proc/net/tcp: every read(2) there walks the kernel's whole
+ * TCP hash table (~0.7 ms here), and dash reads byte by byte, so one check
+ * cost several ms.  No `read -t` pause: bash 5.2 can miss its SIGALRM and
+ * block for good. */
 static char *build_script(const struct net_plan *p)
 {
 	_cleanup_free_ char *socat_q = shell_quote(p->socat);
@@ -108,7 +119,6 @@ static char *build_script(const struct net_plan *p)
 	/* socat runs without the capabilities bwrap may have kept for the helper. */
 	_cleanup_free_ char *socat = helper_q ? xasprintf("%s --drop-caps-only -- %s", helper_q, socat_q)
 					      : xstrdup(socat_q);
-	/* Listening ports in /proc/net/tcp are upper-case hex. */
 	return xasprintf(
 		"_srt_socat() { %s \"$@\"; }\n"
 		"_srt_bridge() {\n"
@@ -119,25 +129,25 @@ static char *build_script(const struct net_plan *p)
 		"_srt_bridge %d %s\n"
 		"_srt_bridge %d %s\n"
 		"unset -f _srt_bridge _srt_socat\n"
-		"i=0\n"
-		"while :; do\n"
-		"  h=; k=\n"
-		"  for f in /proc/net/tcp /proc/net/tcp6; do\n"
-		"    [ -r $f ] || continue\n"
-		"    while read -r _ l _ st _; do\n"
-		"      [ \"$st\" = 0A ] || continue\n"
-		"      case $l in *:%04X) h=1;; *:%04X) k=1;; esac\n"
-		"    done < $f\n"
+		"_srt_ready() {\n"
+		"  local f x n=0\n"
+		"  for f in /proc/net/sockstat /proc/net/sockstat6; do\n"
+		"    x=; [[ -r $f ]] && IFS= read -r -d '' x < $f\n"
+		"    [[ $x =~ TCP6?:\\ inuse\\ ([0-9]+) ]] && ((n += BASH_REMATCH[1]))\n"
 		"  done\n"
-		"  [ -n \"$h\" ] && [ -n \"$k\" ] && break\n"
-		"  i=$((i+1))\n"
-		"  if [ $i -gt 700 ]; then echo 'srt: the network bridge inside the sandbox did not start' >&2; break; fi\n"
-		"  [ $i -gt 200 ] && sleep 0.01\n"
+		"  ((n >= 2))\n"
+		"}\n"
+		"_srt_t0=${EPOCHREALTIME//[!0-9]/}\n"
+		"until _srt_ready; do\n"
+		"  _srt_dt=$((${EPOCHREALTIME//[!0-9]/} - _srt_t0))\n"
+		"  if ((_srt_dt > 5000000)); then\n"
+		"    echo 'srt: the network bridge inside the sandbox did not start' >&2; break\n"
+		"  fi\n"
+		"  ((_srt_dt > 50000)) && sleep 0.01\n"
 		"done\n"
-		"unset b i h k f l st\n"
+		"unset -f _srt_ready; unset _srt_t0 _srt_dt\n"
 		"exec \"$@\"\n",
-		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock, NET_SANDBOX_HTTP_PORT,
-		NET_SANDBOX_SOCKS_PORT);
+		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock);
 }
 
 void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper)
@@ -180,6 +190,9 @@ int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **r
 	p->bridge_pids[0] = p->bridge_pids[1] = -1;
 	strv_push(&p->binds, p->dir);
 	build_env(p);
+	p->shell = locate_program("bash");
+	if (!p->shell)
+		p->shell = xstrdup("/bin/bash"); /* main refuses to run without bash anyway */
 	p->script = build_script(p);
 	*ret = p;
 	return 0;
@@ -248,7 +261,8 @@ void net_plan_wrap_command(const struct net_plan *p, strv *cmd)
 {
 	strv out = {0};
 
-	strv_push(&out, "/bin/sh");
+	strv_push(&out, p->shell);
+	strv_push(&out, "--posix");
 	strv_push(&out, "-c");
 	strv_push(&out, p->script);
 	strv_push(&out, "sh");
@@ -311,6 +325,7 @@ void net_plan_free(struct net_plan *p)
 	free(p->socat);
 	free(p->bridge_helper);
 	free(p->script);
+	free(p->shell);
 	strv_clear(&p->env);
 	strv_clear(&p->binds);
 	free(p);

@@ -41,9 +41,9 @@ const strv *net_plan_env(const struct net_plan *plan);
  * every filesystem mount so a tmpfs over /tmp cannot hide them. */
 const strv *net_plan_binds(const struct net_plan *plan);
 
-/* Prepend the bridge launcher: /bin/sh -c '<script>' sh <cmd...>.  The
- * script starts socat on 3128 and 1080, waits until both listen (read
- * from /proc/net/tcp{,6}), then exec "$@". */
+/* Prepend the bridge launcher: bash --posix -c '<script>' sh <cmd...>.  The
+ * script starts socat on 3128 and 1080, waits until both listen (TCP sockets
+ * in use in /proc/net/sockstat{,6}), then exec "$@". */
 void net_plan_wrap_command(const struct net_plan *plan, strv *cmd);
 
 /* --dry-run: ports, sockets, bridge commands, env. */
