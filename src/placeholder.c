@@ -357,8 +357,11 @@ int ph_create(struct ph_registry *r, const char *path, bool dir)
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 		if (fd < 0)
 			return -errno;
-		/* Exact mode whatever the umask: cleanup checks it. */
-		if (fchmod(fd, 0444) < 0 || fstat(fd, &st) < 0) {
+		/* Exact mode whatever the umask: cleanup checks it.  fchmod
+		 * only when the umask took bits away (it changes the ctime,
+		 * so the fstat that records it comes last). */
+		if (fstat(fd, &st) < 0 ||
+		    ((st.st_mode & 07777) != 0444 && (fchmod(fd, 0444) < 0 || fstat(fd, &st) < 0))) {
 			e = -errno;
 			close(fd);
 			return e;
