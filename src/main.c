@@ -2,6 +2,7 @@
  * network) → proxies → bwrap argv → spawn → event loop → cleanup → exit
  * status.  Nothing forks before every plan is final. */
 #include "bwrap_argv.h"
+#include "audit.h"
 #include "cli.h"
 #include "config.h"
 #include "control.h"
@@ -42,6 +43,7 @@ struct run {
 	struct proxy_server *proxy;
 	struct violations *violations;
 	struct control *control;
+	struct audit *audit;
 	struct sandbox *sandbox;
 	struct event *signal_events[3];
 	struct event *kill_timer;
@@ -61,6 +63,7 @@ static void run_cleanup(struct run *r)
 		event_free(r->kill_timer);
 	control_free(r->control);
 	sandbox_free(r->sandbox);
+	audit_close(r->audit);
 	proxy_free(r->proxy);
 	violations_close(r->violations);
 	if (r->net) {
@@ -157,20 +160,29 @@ static void find_helper(struct run *r)
 			 r->helper, strerror(errno));
 }
 
+/* The helper's flags: which of its rules the settings lift. */
+static void helper_flags(const struct run *r, strv *flags)
+{
+	if (r->cfg->network.allow_all_unix_sockets)
+		strv_push(flags, "--allow-unix-sockets");
+	if (r->cfg->allow_nested_user_namespaces)
+		strv_push(flags, "--allow-nested-userns");
+}
+
 /* The words after bwrap's "--": bridge launcher, helper, shell, command. */
 static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 {
 	_cleanup_free_ char *shell = locate_program("bash");
+	strv flags = {0};
 
 	if (!shell)
 		run_fail(r, "Error: Shell 'bash' not found in PATH");
-	strv_push(cmd, r->helper);
-	if (r->cfg->network.allow_all_unix_sockets) {
+	if (r->cfg->network.allow_all_unix_sockets)
 		log_debug("allowAllUnixSockets: the AF_UNIX socket rule is not applied");
-		strv_push(cmd, "--allow-unix-sockets");
-	}
-	if (r->cfg->allow_nested_user_namespaces)
-		strv_push(cmd, "--allow-nested-userns");
+	strv_push(cmd, r->helper);
+	helper_flags(r, &flags);
+	strv_extend(cmd, &flags);
+	strv_clear(&flags);
 	strv_push(cmd, "--");
 	strv_push(cmd, shell);
 	strv_push(cmd, "-c");
@@ -262,6 +274,7 @@ static void on_proxy_event(const struct proxy_event *ev, void *arg)
 {
 	struct run *r = arg;
 	violations_record(r->violations, ev);
+	audit_network(r->audit, ev);
 }
 
 /* A valid --control-fd line: new network rules for new connections. */
@@ -271,6 +284,7 @@ static void on_control_update(struct srt_config *cfg, void *arg)
 
 	proxy_set_network(r->proxy, &cfg->network);
 	violations_set_rules(r->violations, cfg);
+	audit_control(r->audit, cfg);
 	config_free(r->live_cfg);
 	r->live_cfg = cfg;
 }
@@ -353,20 +367,54 @@ static void start_network(struct run *r)
 		run_fail(r, "srt: %s", err);
 }
 
+/* Receipts: flags win over the settings' "receipts" object. */
+static void open_receipts(struct run *r)
+{
+	const char *dir = r->opts.receipts_dir ? r->opts.receipts_dir : r->cfg->receipts_dir;
+	const char *key = r->opts.receipt_key ? r->opts.receipt_key : r->cfg->receipts_key;
+	char *err = NULL;
+
+	r->audit = audit_open(r->base, dir, key, &err);
+	if (!r->audit && err)
+		run_fail(r, "srt: %s", err);
+}
+
+static void record_start(struct run *r, const strv *args)
+{
+	strv flags = {0};
+	struct audit_plan plan = {
+		.cfg = r->cfg,
+		.command = r->command,
+		.bwrap_argv = args,
+		.helper = r->helper,
+		.helper_flags = &flags,
+		.fs = r->fs,
+	};
+
+	if (!r->audit)
+		return;
+	helper_flags(r, &flags);
+	audit_start(r->audit, &plan);
+	strv_clear(&flags);
+}
+
 static int run_sandbox(struct run *r)
 {
 	strv args = {0};
 	char *err = NULL;
 	_cleanup_free_ char *bwrap = bwrap_path(r);
 	struct sandbox_spawn_opts so = {.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd};
+	int status;
 
 	raise_fd_limit();
 	r->base = event_base_new();
 	if (!r->base)
 		run_fail(r, "srt: cannot create the event loop");
 	watch_signals(r);
+	open_receipts(r);
 	start_network(r);
 	so.n_command = build_bwrap_args(r, &args, false);
+	record_start(r, &args);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
 	event_base_loop(r->base, EVLOOP_NONBLOCK);
 	if (r->interrupted_by)
@@ -380,7 +428,9 @@ static int run_sandbox(struct run *r)
 	while (!sandbox_exited(r->sandbox))
 		if (event_base_dispatch(r->base) < 0)
 			break;
-	return r->control_failed ? 1 : sandbox_exit_status(r->sandbox);
+	status = r->control_failed ? 1 : sandbox_exit_status(r->sandbox);
+	audit_exit(r->audit, status);
+	return status;
 }
 
 /* For bench/startup.sh: srt's own peak RSS (children not included). */
@@ -401,8 +451,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cli_parse(argc, argv, &r.opts);
 	log_set_debug(r.opts.debug || env_truthy("SRT_DEBUG"));
-	if (r.opts.subcommand != SUBCMD_RUN)
-		run_fail(&r, "srt: %s is not available yet", r.opts.words[0]);
+	if (r.opts.subcommand == SUBCMD_KEYGEN)
+		return audit_keygen_main(r.opts.words[1]);
+	if (r.opts.subcommand == SUBCMD_VERIFY)
+		return audit_verify_main(r.opts.words[1], r.opts.pubkey_path);
 	load_settings(&r);
 	check_control_fd(&r);
 	r.command = cli_command_string(&r.opts);
