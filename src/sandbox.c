@@ -130,6 +130,10 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 		return;
 	r = waitpid(sb->bwrap_pid, &st, WNOHANG);
 	if (r == sb->bwrap_pid) {
+		/* bwrap is gone, so its status pipe holds all it will say: read the
+		 * rest now, the loop stops before it would get to it. */
+		while (sb->status_ev && event_pending(sb->status_ev, EV_READ, NULL))
+			on_status(sb->status_fd, EV_READ, sb);
 		sb->exited = true;
 		sb->wait_status = st;
 		event_base_loopexit(sb->base, NULL);
@@ -200,6 +204,34 @@ void sandbox_kill(struct sandbox *sb)
 }
 
 bool sandbox_exited(const struct sandbox *sb) { return sb->exited; }
+
+bool sandbox_started(const struct sandbox *sb) { return sb->child_pid > 0; }
+
+/* An integer from a /proc/sys file, or -1. */
+static long read_sysctl(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	if (read_file_max(path, 64, &text, NULL) < 0)
+		return -1;
+	return strtol(text, NULL, 10);
+}
+
+const char *sandbox_namespace_hint(void)
+{
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		return "user namespaces are disabled here (user.max_user_namespaces is 0): "
+		       "sudo sysctl -w user.max_user_namespaces=15000";
+	if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		return "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone is 0): "
+		       "sudo sysctl -w kernel.unprivileged_userns_clone=1";
+	if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+		return "AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later): give bwrap "
+		       "an AppArmor profile that allows userns (e.g. /etc/apparmor.d/bwrap-userns-restrict), "
+		       "or sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0";
+	return "bubblewrap needs to create user, PID, mount and network namespaces; inside a "
+	       "container, allow unshare/clone with CLONE_NEWUSER (e.g. docker run --privileged or a "
+	       "seccomp profile that permits it)";
+}
 
 int sandbox_exit_status(const struct sandbox *sb)
 {

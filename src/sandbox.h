@@ -35,6 +35,14 @@ void sandbox_kill(struct sandbox *sb);
 
 bool sandbox_exited(const struct sandbox *sb);
 
+/* True once bwrap reported the sandbox's init: the namespaces exist.  A
+ * bwrap that exits before that could not create the sandbox. */
+bool sandbox_started(const struct sandbox *sb);
+
+/* Why bwrap most likely could not create its namespaces here, with the
+ * fix (reads the user-namespace sysctls). */
+const char *sandbox_namespace_hint(void);
+
 /* srt's exit status: the command's exit code, 128+N when it (or bwrap)
  * died of signal N. */
 int sandbox_exit_status(const struct sandbox *sb);

@@ -92,6 +92,13 @@ kill -TERM $pid
 wait $pid; rc=$?
 is "SIGTERM is forwarded and the command's exit status returned" "$rc" 42
 
+# bwrap cannot create its namespaces: one clear error naming cause and fix,
+# nonzero exit, nothing run (user namespaces disabled in a namespace of our own).
+out=$(unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$0" -s "$1" -c "touch ran"' "$SRT" "$S" 2>&1); rc=$?
+is "bwrap namespace failure exits 1" "$rc" 1
+like "bwrap namespace failure names the cause and the fix" "$out" 'could not create the sandbox.*max_user_namespaces is 0.*sysctl -w user.max_user_namespaces'
+check "command did not run without namespaces" '[ ! -e ran ]'
+
 out=$("$SRT" -s "$S" --dry-run -c 'echo hi')
 rc=$?
 is "--dry-run exits 0" "$rc" 0
