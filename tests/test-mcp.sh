@@ -48,7 +48,7 @@ mcp_case() {
 	chmod 777 "$W" "$W/project" "$W/outside" # writable for srtuser too: only srt may refuse
 	printf '%s\n' "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},\"filesystem\":{\"denyRead\":[],\"allowWrite\":[\"$W/project\"],\"denyWrite\":[]}}" > "$W/settings.json"
 	chmod 644 "$W/settings.json"
-	# The recipe from doc/mcp.md, with node instead of npx (no registry here).
+	# The recipe from the README, with node instead of npx (no registry here).
 	# The host resolves "srt" through PATH, as an MCP client does.
 	if [ "$dbg" = 1 ]; then dflag='"-d", '; else dflag=""; fi
 	cat > "$W/.mcp.json" <<EOF
