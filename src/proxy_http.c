@@ -13,11 +13,17 @@
 #include <event2/event.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+/* Bytes queued towards one side before reading the other pauses (request
+ * head and body, response head: the bufferevent phase). */
+#define HTTP_HIGH_WATER (1024 * 1024)
 
 enum hstate {
 	H_HEAD,     /* waiting for a request head */
 	H_DIALING,  /* policy allowed; dialling upstream */
-	H_FORWARD,  /* request sent; streaming the response back */
+	H_FORWARD,  /* request sent; waiting for the response head */
+	H_RELAY,    /* response body streaming back through a relay */
 	H_CLOSING,  /* flushing a final answer, then close */
 };
 
@@ -27,6 +33,7 @@ struct hconn {
 	enum hstate state;
 	struct event *head_timer;
 	struct dial *dial;
+	struct relay *relay;    /* H_RELAY: borrows the client descriptor, owns upstream */
 	struct rules *rules;
 	struct evbuffer *req;   /* rewritten request head waiting for the dial */
 	char *host;             /* canonical */
@@ -49,6 +56,7 @@ static void hconn_destroy(struct pconn *c)
 
 	pconn_unregister(c);
 	dial_cancel(h->dial);
+	relay_cancel(h->relay);
 	if (h->client)
 		bufferevent_free(h->client);
 	if (h->up)
@@ -492,7 +500,7 @@ static void dial_done(const struct dial_result *res, void *arg)
 		h->client = NULL;
 		h->up = NULL;
 		hconn_close(h);
-		relay_new(c, u, PROXY_IDLE_TIMEOUT_S, NULL, NULL);
+		relay_new(c, u, PROXY_IDLE_TIMEOUT_S);
 		return;
 	}
 	if (res->via_proxy) {
@@ -517,8 +525,6 @@ static void dial_done(const struct dial_result *res, void *arg)
 			h->req = tmp;
 		}
 	}
-	relay_tune(h->up);
-	relay_tune(h->client);
 	evbuffer_add_buffer(bufferevent_get_output(h->up), h->req);
 	evbuffer_free(h->req);
 	h->req = NULL;
@@ -527,11 +533,11 @@ static void dial_done(const struct dial_result *res, void *arg)
 	h->up_eof = false;
 	forward_body(h);
 	bufferevent_setcb(h->up, up_readcb, up_writecb, up_eventcb, h);
-	bufferevent_setwatermark(h->up, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
+	bufferevent_setwatermark(h->up, EV_WRITE, HTTP_HIGH_WATER / 2, 0);
 	bufferevent_set_timeouts(h->up, &idle, NULL);
 	bufferevent_enable(h->up, EV_READ | EV_WRITE);
 	bufferevent_setcb(h->client, client_fwd_readcb, client_fwd_writecb, client_eventcb, h);
-	bufferevent_setwatermark(h->client, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
+	bufferevent_setwatermark(h->client, EV_WRITE, HTTP_HIGH_WATER / 2, 0);
 	if (h->body_chunked || h->body_left > 0)
 		bufferevent_enable(h->client, EV_READ);
 }
@@ -544,7 +550,7 @@ static void client_fwd_readcb(struct bufferevent *bev, void *arg)
 	forward_body(h);
 	if (!h->body_chunked && h->body_left == 0)
 		bufferevent_disable(bev, EV_READ); /* pipelined requests wait */
-	if (evbuffer_get_length(bufferevent_get_output(h->up)) >= RELAY_HIGH_WATER)
+	if (evbuffer_get_length(bufferevent_get_output(h->up)) >= HTTP_HIGH_WATER)
 		bufferevent_disable(bev, EV_READ);
 }
 
@@ -585,35 +591,108 @@ static int rewrite_response_head(struct hconn *h, char *buf)
 	return 0;
 }
 
-static void up_readcb(struct bufferevent *bev, void *arg)
+static void response_complete(struct hconn *h);
+
+/* The response body finished streaming (upstream closed and everything
+ * reached the client), or the relay failed. */
+static void body_relay_done(const struct relay_result *res, void *arg)
 {
 	struct hconn *h = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer *out = bufferevent_get_output(h->client);
 
-	if (!h->resp_head_done) {
-		struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		if (end.pos < 0) {
-			if (evbuffer_get_length(in) > PROXY_MAX_HEAD) {
-				send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
-				hconn_finish(h);
-			}
-			return;
-		}
-		_cleanup_free_ char *buf = xmalloc((size_t)end.pos + 1);
-		evbuffer_remove(in, buf, (size_t)end.pos);
-		buf[end.pos] = '\0';
-		evbuffer_drain(in, 4);
-		if (rewrite_response_head(h, buf) < 0) {
+	h->relay = NULL;
+	if (res->failed) {
+		hconn_close(h);
+		return;
+	}
+	if (!h->body_chunked)
+		h->body_left = res->limit_ab_left;
+	response_complete(h);
+}
+
+/* Response head sent on: stream the rest of the exchange (response body
+ * until upstream closes, what is left of the request body) through a
+ * relay on the descriptors.  Returns false when h is gone. */
+static bool start_body_relay(struct hconn *h)
+{
+	struct evbuffer *to_client = evbuffer_new(), *to_up = evbuffer_new();
+	struct evbuffer *cin = bufferevent_get_input(h->client);
+	struct relay_opts o = {
+		.idle_timeout_s = PROXY_IDLE_TIMEOUT_S, .limit_ab = RELAY_UNLIMITED, .borrow_a = true,
+		.done = body_relay_done, .arg = h,
+	};
+	int ufd;
+
+	if (!to_client || !to_up) {
+		if (to_client)
+			evbuffer_free(to_client);
+		if (to_up)
+			evbuffer_free(to_up);
+		hconn_close(h);
+		return false;
+	}
+	/* What the client was not sent yet goes first (the bufferevent keeps
+	 * its output's start frozen: it alone drains it, this once we do). */
+	evbuffer_unfreeze(bufferevent_get_output(h->client), 1);
+	evbuffer_add_buffer(to_client, bufferevent_get_output(h->client));
+	evbuffer_freeze(bufferevent_get_output(h->client), 1);
+	ufd = relay_take_fd(h->up, to_up, to_client);
+	h->up = NULL;
+	if (!h->body_chunked) {
+		size_t n = evbuffer_get_length(cin);
+		if (n > h->body_left)
+			n = (size_t)h->body_left;
+		evbuffer_remove_buffer(cin, to_up, n);
+		h->body_left -= n;
+		o.limit_ab = h->body_left;
+	} else {
+		evbuffer_add_buffer(to_up, cin);
+	}
+	/* The client bufferevent sleeps (pipelined bytes stay in its input)
+	 * while the relay uses its descriptor. */
+	bufferevent_disable(h->client, EV_READ | EV_WRITE);
+	bufferevent_setcb(h->client, NULL, NULL, client_eventcb, h);
+	h->state = H_RELAY;
+	h->relay = relay_start(h->base.p->base, bufferevent_getfd(h->client), to_client, ufd, to_up, &o);
+	evbuffer_free(to_client);
+	evbuffer_free(to_up);
+	if (!h->relay) {
+		close(ufd);
+		hconn_close(h);
+		return false;
+	}
+	return true;
+}
+
+/* Upstream data before the relay: the response head.  Returns false when
+ * h is gone. */
+static bool up_read(struct hconn *h)
+{
+	struct evbuffer *in = bufferevent_get_input(h->up);
+	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+
+	if (end.pos < 0) {
+		if (evbuffer_get_length(in) > PROXY_MAX_HEAD) {
 			send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
 			hconn_finish(h);
-			return;
 		}
-		h->resp_head_done = true;
+		return true;
 	}
-	evbuffer_add_buffer(out, in);
-	if (evbuffer_get_length(out) >= RELAY_HIGH_WATER)
-		bufferevent_disable(bev, EV_READ);
+	_cleanup_free_ char *buf = xmalloc((size_t)end.pos + 1);
+	evbuffer_remove(in, buf, (size_t)end.pos);
+	buf[end.pos] = '\0';
+	evbuffer_drain(in, 4);
+	if (rewrite_response_head(h, buf) < 0) {
+		send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
+		hconn_finish(h);
+		return true;
+	}
+	h->resp_head_done = true;
+	return start_body_relay(h);
+}
+
+static void up_readcb(struct bufferevent *bev, void *arg)
+{
+	up_read(arg);
 }
 
 /* Response ended (upstream closed): next request, or close. */
@@ -628,12 +707,13 @@ static void response_complete(struct hconn *h)
 		hconn_finish(h);
 		return;
 	}
-	bufferevent_free(h->up);
+	if (h->up)
+		bufferevent_free(h->up);
 	h->up = NULL;
 	h->state = H_HEAD;
 	bufferevent_setcb(h->client, hconn_readcb, NULL, client_eventcb, h);
 	bufferevent_setwatermark(h->client, EV_WRITE, 0, 0);
-	bufferevent_enable(h->client, EV_READ);
+	bufferevent_enable(h->client, EV_READ | EV_WRITE);
 	struct timeval tv = {.tv_sec = PROXY_HEAD_TIMEOUT_S};
 	event_add(h->head_timer, &tv);
 	hconn_process(h); /* pipelined request already buffered */
@@ -657,8 +737,7 @@ static void up_eventcb(struct bufferevent *bev, short what, void *arg)
 	struct hconn *h = arg;
 
 	if (what & BEV_EVENT_EOF) {
-		up_readcb(bev, h);
-		if (h->state != H_FORWARD)
+		if (!up_read(h) || h->state != H_FORWARD)
 			return;
 		h->up_eof = true;
 		bufferevent_disable(bev, EV_READ);

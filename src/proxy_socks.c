@@ -109,7 +109,7 @@ static void socks_dial_done(const struct dial_result *res, void *arg)
 	c = s->client;
 	s->client = NULL;
 	sconn_close(s);
-	relay_new(c, res->bev, PROXY_IDLE_TIMEOUT_S, NULL, NULL);
+	relay_new(c, res->bev, PROXY_IDLE_TIMEOUT_S);
 }
 
 /* Returns the number of bytes consumed, 0 when more input is needed, or

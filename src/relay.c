@@ -1,26 +1,45 @@
-/* Two bufferevents spliced both ways.  Data moves between evbuffers by
- * reference (evbuffer_add_buffer moves chains, no copy); reading from a
- * side pauses while the other side's output holds RELAY_HIGH_WATER bytes
- * and resumes from that side's write callback at half of it. */
+/* The relay: two directions, each a small loop run from its source's
+ * read event and its destination's write event (persistent events, added
+ * and removed only when what the direction waits for changes):
+ *   1. write queued bytes (evbuffer), then bytes sitting in the pipe;
+ *   2. once both are empty, read the source again (splice into the pipe,
+ *      or read into a shared scratch buffer and write straight on).
+ * A direction never reads while it still holds bytes for its destination,
+ * so at most one pipe (or RELAY_CHUNK of queued bytes) is in flight per
+ * direction: that is the backpressure. */
 #include "relay.h"
 
 #include "util.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
-struct side {
-	struct bufferevent *bev;
-	bool eof;      /* read side ended */
-	bool shut;     /* we sent our FIN to this side */
-	uint64_t in;   /* bytes read from this side */
+struct dir {
+	struct relay *r;
+	int src, dst;
+	struct event *rd, *wr; /* src readable, dst writable */
+	bool want_rd, want_wr;
+	struct evbuffer *queue; /* bytes for dst, written before anything else */
+	int pipe[2];            /* splice mode once set up, else -1 */
+	size_t in_pipe;
+	uint64_t limit;         /* bytes still allowed from src */
+	uint64_t moved;         /* bytes read from src */
+	bool eof;               /* src ended */
+	bool shut;              /* EOF passed on to dst (or never will be) */
 };
 
 struct relay {
-	struct side s[2];
+	struct dir d[2]; /* 0: a -> b, 1: b -> a */
+	int fd_a, fd_b;
+	bool borrow_a;
+	bool owns_fds; /* false until relay_start succeeded */
+	struct event *timer;
 	int idle_timeout_s;
 	time_t last_activity;
 	relay_done_cb done;
@@ -28,140 +47,317 @@ struct relay {
 };
 
 static unsigned long live_relays;
+static char scratch[RELAY_CHUNK];
 
 unsigned long relay_count(void)
 {
 	return live_relays;
 }
 
-void relay_tune(struct bufferevent *bev)
+static void dir_release(struct dir *d)
 {
-	bufferevent_set_max_single_read(bev, RELAY_READ_CHUNK);
-	bufferevent_set_max_single_write(bev, RELAY_READ_CHUNK);
+	if (d->rd)
+		event_free(d->rd);
+	if (d->wr)
+		event_free(d->wr);
+	if (d->queue)
+		evbuffer_free(d->queue);
+	if (d->pipe[0] >= 0) {
+		close(d->pipe[0]);
+		close(d->pipe[1]);
+	}
 }
 
 static void relay_free(struct relay *r)
 {
-	uint64_t ab = r->s[0].in, ba = r->s[1].in;
+	dir_release(&r->d[0]);
+	dir_release(&r->d[1]);
+	if (r->timer)
+		event_free(r->timer);
+	if (r->owns_fds) {
+		if (!r->borrow_a)
+			close(r->fd_a);
+		close(r->fd_b);
+	}
+	free(r);
+	live_relays--;
+}
+
+/* Free r and report how it ended. */
+static void relay_end(struct relay *r, bool failed)
+{
+	struct relay_result res = {
+		.bytes_ab = r->d[0].moved, .bytes_ba = r->d[1].moved,
+		.limit_ab_left = r->d[0].limit, .failed = failed,
+	};
 	relay_done_cb done = r->done;
 	void *arg = r->arg;
 
-	bufferevent_free(r->s[0].bev);
-	bufferevent_free(r->s[1].bev);
-	free(r);
-	live_relays--;
+	relay_free(r);
 	if (done)
-		done(ab, ba, arg);
+		done(&res, arg);
 }
 
-static int side_of(struct relay *r, struct bufferevent *bev)
+void relay_cancel(struct relay *r)
 {
-	return r->s[0].bev == bev ? 0 : 1;
+	if (r)
+		relay_free(r);
 }
 
-/* Done when both sides reached EOF and each FIN was passed on. */
+static void dir_want(struct dir *d, bool rd, bool wr)
+{
+	if (rd != d->want_rd) {
+		if (rd)
+			event_add(d->rd, NULL);
+		else
+			event_del(d->rd);
+		d->want_rd = rd;
+	}
+	if (wr != d->want_wr) {
+		if (wr)
+			event_add(d->wr, NULL);
+		else
+			event_del(d->wr);
+		d->want_wr = wr;
+	}
+}
+
+/* A bulk direction gets its pipe; without one it keeps copying. */
+static void dir_setup_pipe(struct dir *d)
+{
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		d->pipe[0] = d->pipe[1] = -1;
+		return;
+	}
+	(void)fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+}
+
+static bool would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+/* Move what can move now.  Returns -1 on an error of either descriptor. */
+static int dir_run(struct dir *d)
+{
+	size_t budget = RELAY_BUDGET;
+
+	for (;;) {
+		while (evbuffer_get_length(d->queue) > 0) {
+			if (evbuffer_write(d->queue, d->dst) < 0) {
+				if (errno == EINTR)
+					continue;
+				if (!would_block())
+					return -1;
+				dir_want(d, false, true);
+				return 0;
+			}
+		}
+		while (d->in_pipe > 0) {
+			ssize_t n = splice(d->pipe[0], NULL, d->dst, NULL, d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				if (!would_block())
+					return -1;
+				dir_want(d, false, true);
+				return 0;
+			}
+			d->in_pipe -= (size_t)n;
+		}
+		if (d->eof || d->limit == 0) {
+			dir_want(d, false, false);
+			return 0;
+		}
+		if (budget == 0) {
+			dir_want(d, true, false); /* still readable: the next loop round comes back */
+			return 0;
+		}
+		if (d->pipe[0] < 0 && d->moved >= RELAY_SPLICE_AFTER)
+			dir_setup_pipe(d);
+
+		size_t want = d->limit < RELAY_CHUNK ? (size_t)d->limit : RELAY_CHUNK;
+		ssize_t n;
+		if (d->pipe[0] >= 0)
+			n = splice(d->src, NULL, d->pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		else
+			n = read(d->src, scratch, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (!would_block())
+				return -1;
+			dir_want(d, true, false);
+			return 0;
+		}
+		if (n == 0) {
+			d->eof = true;
+			continue;
+		}
+		d->moved += (uint64_t)n;
+		d->limit -= (uint64_t)n;
+		budget = (size_t)n < budget ? budget - (size_t)n : 0;
+		if (d->pipe[0] >= 0) {
+			d->in_pipe = (size_t)n;
+			continue;
+		}
+		/* Copy mode: straight on; what the destination cannot take yet is queued. */
+		ssize_t w = write(d->dst, scratch, (size_t)n);
+		if (w < 0 && !would_block() && errno != EINTR)
+			return -1;
+		if (w < 0)
+			w = 0;
+		if (w < n && evbuffer_add(d->queue, scratch + w, (size_t)(n - w)) < 0)
+			return -1;
+	}
+}
+
+/* Has the relay run its course? */
 static bool relay_finished(struct relay *r)
 {
-	return r->s[0].eof && r->s[1].eof && r->s[0].shut && r->s[1].shut;
+	if (r->borrow_a)
+		return r->d[1].shut;
+	return r->d[0].shut && r->d[1].shut;
 }
 
-/* Pass on the FIN of side i to the other side once its output drained. */
-static void maybe_shutdown(struct relay *r, int i)
+/* Pass a direction's EOF on once everything before it was written. */
+static void dir_maybe_shut(struct dir *d)
 {
-	struct side *o = &r->s[!i];
+	struct relay *r = d->r;
 
-	if (r->s[i].eof && !o->shut && evbuffer_get_length(bufferevent_get_output(o->bev)) == 0) {
-		shutdown(bufferevent_getfd(o->bev), SHUT_WR);
-		o->shut = true;
-	}
-}
-
-static void relay_move(struct relay *r, int i)
-{
-	struct evbuffer *in = bufferevent_get_input(r->s[i].bev);
-	struct evbuffer *out = bufferevent_get_output(r->s[!i].bev);
-	size_t n = evbuffer_get_length(in);
-
-	if (n == 0)
+	if (!d->eof || d->shut || evbuffer_get_length(d->queue) > 0 || d->in_pipe > 0)
 		return;
-	r->s[i].in += n;
-	evbuffer_add_buffer(out, in);
+	d->shut = true;
+	if (r->borrow_a && d->dst == r->fd_a)
+		return; /* the borrowed side stays open for the next request */
+	shutdown(d->dst, SHUT_WR);
+}
+
+static void dir_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dir *d = arg;
+	struct relay *r = d->r;
+
+	if (dir_run(d) < 0) {
+		relay_end(r, true);
+		return;
+	}
 	if (r->idle_timeout_s)
 		r->last_activity = time(NULL);
-	if (evbuffer_get_length(out) >= RELAY_HIGH_WATER)
-		bufferevent_disable(r->s[i].bev, EV_READ);
-}
-
-static void relay_readcb(struct bufferevent *bev, void *arg)
-{
-	struct relay *r = arg;
-	relay_move(r, side_of(r, bev));
-}
-
-/* Output of side j drained below the low mark: resume reading the other side. */
-static void relay_writecb(struct bufferevent *bev, void *arg)
-{
-	struct relay *r = arg;
-	int j = side_of(r, bev);
-
-	if (!r->s[!j].eof && !(bufferevent_get_enabled(r->s[!j].bev) & EV_READ))
-		bufferevent_enable(r->s[!j].bev, EV_READ);
-	maybe_shutdown(r, !j);
+	dir_maybe_shut(d);
 	if (relay_finished(r))
-		relay_free(r);
+		relay_end(r, false);
 }
 
-static void relay_eventcb(struct bufferevent *bev, short what, void *arg)
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct relay *r = arg;
-	int i = side_of(r, bev);
 
-	if (what & BEV_EVENT_TIMEOUT) {
-		/* Idle only if nothing moved either way for the whole period. */
-		if (time(NULL) - r->last_activity < r->idle_timeout_s) {
-			bufferevent_enable(bev, EV_READ);
-			return;
-		}
-		relay_free(r);
-		return;
-	}
-	if (what & BEV_EVENT_ERROR) {
-		relay_free(r);
-		return;
-	}
-	if (what & BEV_EVENT_EOF) {
-		relay_move(r, i);
-		r->s[i].eof = true;
-		bufferevent_disable(bev, EV_READ);
-		maybe_shutdown(r, i);
-		if (relay_finished(r))
-			relay_free(r);
-	}
+	if (time(NULL) - r->last_activity >= r->idle_timeout_s)
+		relay_end(r, true);
 }
 
-struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s, relay_done_cb done,
-			void *arg)
+static int dir_init(struct relay *r, struct event_base *base, int i, int src, int dst, struct evbuffer *queued)
 {
-	struct relay *r = xcalloc(1, sizeof(*r));
-	struct timeval tv = {.tv_sec = idle_timeout_s};
+	struct dir *d = &r->d[i];
 
-	r->s[0].bev = a;
-	r->s[1].bev = b;
-	r->idle_timeout_s = idle_timeout_s;
+	d->r = r;
+	d->src = src;
+	d->dst = dst;
+	d->pipe[0] = d->pipe[1] = -1;
+	d->limit = RELAY_UNLIMITED;
+	d->queue = evbuffer_new();
+	d->rd = event_new(base, src, EV_READ | EV_PERSIST, dir_cb, d);
+	d->wr = event_new(base, dst, EV_WRITE | EV_PERSIST, dir_cb, d);
+	if (!d->queue || !d->rd || !d->wr)
+		return -1;
+	if (queued)
+		evbuffer_add_buffer(d->queue, queued);
+	return 0;
+}
+
+struct relay *relay_start(struct event_base *base, int fd_a, struct evbuffer *to_a, int fd_b, struct evbuffer *to_b,
+			  const struct relay_opts *opts)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+	struct timeval tv = {.tv_sec = opts->idle_timeout_s};
+
+	if (!r)
+		return NULL;
+	r->fd_a = fd_a;
+	r->fd_b = fd_b;
+	r->borrow_a = opts->borrow_a;
+	r->idle_timeout_s = opts->idle_timeout_s;
 	r->last_activity = time(NULL);
-	r->done = done;
-	r->arg = arg;
+	r->done = opts->done;
+	r->arg = opts->arg;
 	live_relays++;
-	for (int i = 0; i < 2; i++) {
-		struct bufferevent *bev = r->s[i].bev;
-		relay_tune(bev);
-		bufferevent_setcb(bev, relay_readcb, relay_writecb, relay_eventcb, r);
-		bufferevent_setwatermark(bev, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
-		bufferevent_setwatermark(bev, EV_READ, 0, 0);
-		bufferevent_set_timeouts(bev, idle_timeout_s ? &tv : NULL, NULL);
-		bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (dir_init(r, base, 0, fd_a, fd_b, to_b) < 0 || dir_init(r, base, 1, fd_b, fd_a, to_a) < 0)
+		goto fail;
+	r->d[0].limit = opts->limit_ab;
+	if (opts->idle_timeout_s) {
+		r->timer = event_new(base, -1, EV_PERSIST, timer_cb, r);
+		if (!r->timer || event_add(r->timer, &tv) < 0)
+			goto fail;
 	}
-	relay_move(r, 0);
-	relay_move(r, 1);
+	/* Start both directions from the loop: the callback must not run
+	 * before relay_start has returned. */
+	event_active(r->d[0].wr, EV_WRITE, 0);
+	event_active(r->d[1].wr, EV_WRITE, 0);
+	r->owns_fds = true;
+	return r;
+fail:
+	relay_free(r); /* the descriptors stay with the caller */
+	return NULL;
+}
+
+int relay_take_fd(struct bufferevent *bev, struct evbuffer *out_to_fd, struct evbuffer *in_from_fd)
+{
+	int fd = bufferevent_getfd(bev);
+
+	bufferevent_setfd(bev, -1); /* so BEV_OPT_CLOSE_ON_FREE leaves it open */
+	/* A socket bufferevent freezes its output's start and its input's end. */
+	evbuffer_unfreeze(bufferevent_get_output(bev), 1);
+	evbuffer_unfreeze(bufferevent_get_input(bev), 0);
+	if (out_to_fd)
+		evbuffer_add_buffer(out_to_fd, bufferevent_get_output(bev));
+	if (in_from_fd)
+		evbuffer_add_buffer(in_from_fd, bufferevent_get_input(bev));
+	bufferevent_free(bev);
+	return fd;
+}
+
+struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s)
+{
+	struct event_base *base = bufferevent_get_base(a);
+	struct evbuffer *to_a = evbuffer_new(), *to_b = evbuffer_new();
+	struct evbuffer *from_a = evbuffer_new(), *from_b = evbuffer_new();
+	struct relay_opts o = {.idle_timeout_s = idle_timeout_s, .limit_ab = RELAY_UNLIMITED};
+	struct relay *r = NULL;
+	int fa, fb;
+
+	if (!to_a || !to_b || !from_a || !from_b) {
+		bufferevent_free(a);
+		bufferevent_free(b);
+		goto out;
+	}
+	fa = relay_take_fd(a, to_a, from_a);
+	fb = relay_take_fd(b, to_b, from_b);
+	evbuffer_add_buffer(to_a, from_b);
+	evbuffer_add_buffer(to_b, from_a);
+	r = relay_start(base, fa, to_a, fb, to_b, &o);
+	if (!r) {
+		close(fa);
+		close(fb);
+	}
+out:
+	if (to_a)
+		evbuffer_free(to_a);
+	if (to_b)
+		evbuffer_free(to_b);
+	if (from_a)
+		evbuffer_free(from_a);
+	if (from_b)
+		evbuffer_free(from_b);
 	return r;
 }

@@ -1,29 +1,71 @@
-/* Relay: splice two connected bufferevents both ways with watermark
- * backpressure and half-close (libevent sample/le-proxy.c, grown up). */
+/* Relay: move bytes between two connected sockets both ways, with
+ * backpressure, half-close, an idle timeout and byte counters.
+ *
+ * It works on the descriptors, not through bufferevents: libevent 2.1
+ * reads at most 4 KiB per readable event (EVBUFFER_MAX_READ), which made a
+ * bufferevent splice cost one epoll round per packet.  Small exchanges are
+ * copied through one shared buffer; a direction that has carried more than
+ * RELAY_SPLICE_AFTER bytes switches to splice(2) through a pipe of its own,
+ * so bulk data never enters user space. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct bufferevent;
+struct event_base;
+struct evbuffer;
 struct relay;
 
-/* Read size per syscall and the most bytes queued towards one side before
- * reading from the other side pauses. */
-#define RELAY_READ_CHUNK (256 * 1024)
-#define RELAY_HIGH_WATER (1024 * 1024)
+#define RELAY_UNLIMITED UINT64_MAX
+/* Most bytes read per syscall (copy mode) and asked of one splice. */
+#define RELAY_CHUNK (256 * 1024)
+/* Bytes one direction moves before it gets a pipe for splice(2). */
+#define RELAY_SPLICE_AFTER (1024 * 1024)
+/* Pipe size asked for (fcntl F_SETPIPE_SZ; the default is kept on failure). */
+#define RELAY_PIPE_SIZE (1024 * 1024)
+/* Bytes one direction moves per wakeup before it yields to other events. */
+#define RELAY_BUDGET (8 * 1024 * 1024)
 
-typedef void (*relay_done_cb)(uint64_t bytes_a_to_b, uint64_t bytes_b_to_a, void *arg);
+struct relay_result {
+	uint64_t bytes_ab, bytes_ba; /* read from a (to b) and from b (to a) */
+	uint64_t limit_ab_left;      /* what remained of opts.limit_ab */
+	bool failed;                 /* error or idle timeout (else ended cleanly) */
+};
 
-/* Take ownership of a and b (both connected, created with
- * BEV_OPT_CLOSE_ON_FREE) and relay until both directions have ended or
- * one fails, or nothing moved for idle_timeout_s seconds (0 = never).
- * Bytes already buffered in either input are forwarded first.  done (may
- * be NULL) runs once after both are freed. */
-struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s, relay_done_cb done,
-			void *arg);
+typedef void (*relay_done_cb)(const struct relay_result *res, void *arg);
 
-/* Tune a bufferevent for bulk transfer (large reads and writes). */
-void relay_tune(struct bufferevent *bev);
+struct relay_opts {
+	int idle_timeout_s;  /* nothing moved either way this long: fail (0 = never) */
+	uint64_t limit_ab;   /* most bytes read from a (RELAY_UNLIMITED: until EOF) */
+	/* Borrowed a: the relay ends, without shutting a down or closing it,
+	 * once b's EOF was reached and everything from b was written to a
+	 * (one HTTP response).  Otherwise the relay ends when both directions
+	 * have passed their EOF on, and closes both descriptors. */
+	bool borrow_a;
+	relay_done_cb done;  /* may be NULL; runs once, after the relay is freed */
+	void *arg;
+};
+
+/* Relay between fd_a and fd_b (connected, non-blocking; b is always owned,
+ * a unless opts->borrow_a).  to_a and to_b (may be NULL) hold bytes to
+ * write to a and to b before anything relayed; their contents are moved.
+ * Returns NULL (descriptors untouched) when out of memory. */
+struct relay *relay_start(struct event_base *base, int fd_a, struct evbuffer *to_a, int fd_b, struct evbuffer *to_b,
+			  const struct relay_opts *opts);
+
+/* Stop a relay without running its callback; closes the owned descriptors. */
+void relay_cancel(struct relay *r);
+
+/* Relay two bufferevents as a raw tunnel until both directions ended:
+ * takes their descriptors (bytes already buffered in either direction go
+ * first) and frees them.  On failure both are freed and closed. */
+struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s);
+
+/* Detach the descriptor from a socket bufferevent and free it.  Its output
+ * is appended to out_to_fd, its input to in_from_fd (either may be NULL to
+ * drop them).  Returns the descriptor, now owned by the caller. */
+int relay_take_fd(struct bufferevent *bev, struct evbuffer *out_to_fd, struct evbuffer *in_from_fd);
 
 /* Number of live relays (for tests and benchmarks). */
 unsigned long relay_count(void);
