@@ -122,8 +122,8 @@ static char *build_script(const struct net_plan *p)
 	return xasprintf(
 		"_srt_socat() { %s \"$@\"; }\n"
 		"_srt_bridge() {\n"
-		"  { _srt_socat TCP6-LISTEN:$1,ipv6only=0,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2 2>/dev/null ||\n"
-		"    _srt_socat TCP4-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2; }"
+		"  { _srt_socat -b 262144 TCP6-LISTEN:$1,ipv6only=0,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2 2>/dev/null ||\n"
+		"    _srt_socat -b 262144 TCP4-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2; }"
 		" </dev/null >/dev/null 2>&1 &\n"
 		"}\n"
 		"_srt_bridge %d %s\n"
