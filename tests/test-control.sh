@@ -310,6 +310,19 @@ printf '%s\n\n%s\n' "$DENY" "$ALLOW" > "$D/lines.txt"
 out=$("$SRT" -d -s deny.json --control-fd 7 -c "curl -s -o /dev/null -w '%{http_code}' --max-time 10 --noproxy '' ${P:+http://127.0.0.1:$P/file1}" 7< "$D/lines.txt" 2> "$D/file.err")
 is "regular-file fd: its config applies (200)" "$out" 200
 is "regular-file fd: both lines applied" "$(grep -c 'Config updated from control fd' "$D/file.err")" 2
+# Limits: a line over 1 MiB and a line with a NUL byte are refused (one
+# message each, however many reads the long line takes); the next applies.
+python3 - "$D/long.txt" "$DENY" "$ALLOW" <<'EOF'
+import sys
+path, deny, allow = sys.argv[1:]
+with open(path, "w") as f:
+    f.write('{"network":{"allowedDomains":[],"deniedDomains":[' + '"a.example",' * 200000 + '"b.example"]}}\n')
+    f.write(allow[:-1] + "\0" + allow[-1] + "\n")
+    f.write(allow + "\n")
+EOF
+out=$("$SRT" -d -s deny.json --control-fd 7 -c "curl -s -o /dev/null -w '%{http_code}' --max-time 10 --noproxy '' http://127.0.0.1:$P/long1" 7< "$D/long.txt" 2> "$D/long.err")
+is "oversized and NUL lines: two rejections" "$(grep -c '^Invalid config on control fd 7: ignored, previous config still in force$' "$D/long.err")" 2
+is "oversized and NUL lines: the valid line after them applies" "$(grep -c 'Config updated from control fd' "$D/long.err"):$out" "1:200"
 out=$("$SRT" -s deny.json --control-fd 7 -c 'echo ran' 7</dev/null 2>&1); rc=$?
 is "/dev/null as control fd: runs (end of input at once)" "$out:$rc" "ran:0"
 
