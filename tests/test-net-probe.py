@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Probes and tiny servers for test-net.sh (loopback only).
+  test-net-probe.py connect HOST PORT    direct TCP connect: "connected" or "error <ENAME>"
+  test-net-probe.py raw PORT TEXT        send TEXT (\\r\\n escapes) to 127.0.0.1:PORT, print the
+                                         first response line (or "closed")
+  test-net-probe.py listen ADDR LOG      listen on ADDR:0, print the port, append "conn" to LOG
+                                         for every connection; runs until killed
+  test-net-probe.py extproxy LOG         an "external" HTTP proxy and SOCKS5 server on 127.0.0.1:
+                                         print "HTTP SOCKS" ports; both answer every request
+                                         themselves ("external <kind> <target>") and log it"""
+import errno
+import os
+import socket
+import struct
+import sys
+import threading
+
+
+def connect(host, port):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect((host, int(port)))
+        print("connected")
+    except OSError as e:
+        print("error", errno.errorcode.get(e.errno, str(e)))
+    finally:
+        s.close()
+
+
+def raw(port, text):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+    s.sendall(text.encode().decode("unicode_escape").encode("latin-1"))
+    data = b""
+    while b"\n" not in data:
+        try:
+            b = s.recv(4096)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        data += b
+    line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
+    print(line if line else "closed")
+
+
+def log(path, text):
+    with open(path, "a") as f:
+        f.write(text + "\n")
+
+
+def serve(sock, handler):
+    while True:
+        c, _ = sock.accept()
+        threading.Thread(target=handler, args=(c,), daemon=True).start()
+
+
+def listen(addr, logpath):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    s.listen(16)
+    print(s.getsockname()[1], flush=True)
+
+    def h(c):
+        log(logpath, "conn")
+        c.close()
+
+    serve(s, h)
+
+
+def recv_exact(c, n):
+    data = b""
+    while len(data) < n:
+        b = c.recv(n - len(data))
+        if not b:
+            raise EOFError
+        data += b
+    return data
+
+
+def read_head(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        b = c.recv(4096)
+        if not b:
+            break
+        data += b
+    return data.decode("latin-1")
+
+
+def answer(c, body):
+    body = (body + "\n").encode()
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+
+
+def extproxy(logpath):
+    hs = socket.socket()
+    hs.bind(("127.0.0.1", 0))
+    hs.listen(16)
+    ss = socket.socket()
+    ss.bind(("127.0.0.1", 0))
+    ss.listen(16)
+
+    def http(c):
+        try:
+            head = read_head(c)
+            line = head.split("\r\n", 1)[0]
+            log(logpath, "http " + line)
+            answer(c, "external http " + line.split(" ")[1] if " " in line else "?")
+        finally:
+            c.close()
+
+    def socks(c):
+        try:
+            ver, n = recv_exact(c, 2)
+            recv_exact(c, n)
+            c.sendall(b"\x05\x00")
+            ver, cmd, _, atyp = recv_exact(c, 4)
+            if atyp == 3:
+                host = recv_exact(c, recv_exact(c, 1)[0]).decode()
+            elif atyp == 1:
+                host = socket.inet_ntoa(recv_exact(c, 4))
+            else:
+                host = socket.inet_ntop(socket.AF_INET6, recv_exact(c, 16))
+            port = struct.unpack("!H", recv_exact(c, 2))[0]
+            log(logpath, "socks %s:%d" % (host, port))
+            c.sendall(b"\x05\x00\x00\x01\x7f\x00\x00\x01\x00\x00")
+            line = read_head(c).split("\r\n", 1)[0]
+            answer(c, "external socks %s:%d %s" % (host, port, line))
+        except (EOFError, OSError):
+            pass
+        finally:
+            c.close()
+
+    print(hs.getsockname()[1], ss.getsockname()[1], flush=True)
+    threading.Thread(target=serve, args=(ss, socks), daemon=True).start()
+    serve(hs, http)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "connect":
+        connect(sys.argv[2], sys.argv[3])
+    elif cmd == "raw":
+        raw(sys.argv[2], sys.argv[3])
+    elif cmd == "listen":
+        listen(sys.argv[2], sys.argv[3])
+    elif cmd == "extproxy":
+        extproxy(sys.argv[2])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        os._exit(0)
