@@ -80,31 +80,10 @@ static int text_to_addr(const char *s, unsigned char out[16], bool *ret_v4)
 
 int addrguard_parse_cidr(const char *text, int *ret_family, unsigned char ret_addr[16], int *ret_prefix)
 {
-	_cleanup_free_ char *s = xstrdup(text);
-	char *slash = strchr(s, '/');
-	bool v4;
-	int prefix = -1;
-
-	if (slash) {
-		char *end;
-		*slash = '\0';
-		if (!slash[1] || slash[1] == '-' || slash[1] == '+')
-			return -1;
-		long v = strtol(slash + 1, &end, 10);
-		if (*end || v < 0 || v > 128)
-			return -1;
-		prefix = (int)v;
-	}
-	if (text_to_addr(s, ret_addr, &v4) < 0)
+	/* One grammar for config validation and the guard (domain.c). */
+	if (ip_range_parse(text, ret_addr, ret_prefix) < 0)
 		return -1;
-	if (v4) {
-		if (prefix > 32)
-			return -1;
-		prefix = prefix < 0 ? 128 : prefix + 96;
-	} else if (prefix < 0)
-		prefix = 128;
-	*ret_family = v4 ? AF_INET : AF_INET6;
-	*ret_prefix = prefix;
+	*ret_family = memcmp(ret_addr, v4mapped_prefix, 12) == 0 ? AF_INET : AF_INET6;
 	return 0;
 }
 

@@ -360,40 +360,14 @@ enum item_kind {
 	ITEM_MACH,
 };
 
-/* IP literal or CIDR (deniedResolvedAddresses). */
+/* IP literal or CIDR (deniedResolvedAddresses); the guard parses the
+ * same grammar (domain.c). */
 static bool address_range_valid(const char *entry)
 {
-	const char *slash = strchr(entry, '/');
-	size_t alen = slash ? (size_t)(slash - entry) : strlen(entry);
-	_cleanup_free_ char *addr = NULL;
-	const char *pct;
-	int family, max, prefix;
+	unsigned char a[16];
+	int prefix;
 
-	addr = xstrndup(entry, alen);
-	pct = strchr(addr, '%');
-	if (pct)
-		addr[pct - addr] = '\0';
-	family = ip_is_v4(addr) ? 4 : ip_is_v6(addr) ? 6 : 0;
-	if (!family)
-		return false;
-	max = family == 6 ? 128 : 32;
-	prefix = max;
-	if (slash) {
-		const char *raw = slash + 1;
-		size_t n = strlen(raw);
-		if (n < 1 || n > 3 || strspn(raw, "0123456789") != n)
-			return false;
-		prefix = atoi(raw);
-		if (prefix > max)
-			return false;
-	}
-	if (family == 6) {
-		/* An IPv4-mapped range stands for an IPv4 one: it needs /96+. */
-		struct in6_addr a;
-		if (inet_pton(AF_INET6, addr, &a) == 1 && IN6_IS_ADDR_V4MAPPED(&a) && prefix < 96)
-			return false;
-	}
-	return true;
+	return ip_range_parse(entry, a, &prefix) == 0;
 }
 
 static int v_item(struct vctx *c, json_object *j, enum item_kind kind, const char **out)

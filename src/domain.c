@@ -387,3 +387,38 @@ bool domain_pattern_matches(const char *host, const char *pattern)
 	}
 	return strcasecmp(host, pattern) == 0;
 }
+
+int ip_range_parse(const char *text, unsigned char ret_addr[16], int *ret_prefix)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const char *slash = strchr(text, '/');
+	_cleanup_free_ char *addr = xstrndup(text, slash ? (size_t)(slash - text) : strlen(text));
+	char *pct = strchr(addr, '%');
+	unsigned char a[16];
+	int prefix = -1;
+
+	if (pct)
+		*pct = '\0';
+	if (slash) {
+		size_t n = strlen(slash + 1);
+		if (n < 1 || n > 3 || strspn(slash + 1, "0123456789") != n)
+			return -1;
+		prefix = atoi(slash + 1);
+	}
+	if (ip_is_v4(addr) && !pct) {
+		if (prefix > 32 || inet_pton(AF_INET, addr, a + 12) != 1)
+			return -1;
+		memcpy(a, mapped, 12);
+		prefix = prefix < 0 ? 128 : prefix + 96;
+	} else if (ip_is_v6(addr) && inet_pton(AF_INET6, addr, a) == 1) {
+		if (prefix < 0)
+			prefix = 128;
+		if (prefix > 128 || (memcmp(a, mapped, 12) == 0 && prefix < 96))
+			return -1;
+	} else {
+		return -1;
+	}
+	memcpy(ret_addr, a, 16);
+	*ret_prefix = prefix;
+	return 0;
+}

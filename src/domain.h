@@ -55,3 +55,10 @@ char *domain_canonical_host(const char *host);
  * zeros; IPv6 unbracketed, optional "%zone". */
 bool ip_is_v4(const char *s);
 bool ip_is_v6(const char *s);
+
+/* An IP literal or CIDR range (network.deniedResolvedAddresses): IPv4 or
+ * IPv6 (a "%zone" is dropped), optional "/prefix" of 1-3 digits up to 32
+ * or 128; an IPv4-mapped IPv6 range needs a prefix of 96 or more.  The
+ * address comes back as 16 bytes (IPv4 v4-mapped, its prefix + 96).
+ * Returns 0, or -1 when text is none of these. */
+int ip_range_parse(const char *text, unsigned char ret_addr[16], int *ret_prefix);

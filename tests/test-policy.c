@@ -400,8 +400,25 @@ static void test_guard(void)
 	addrguard_free(g);
 	free_net(&net);
 
+	/* What config validation accepts, the guard compiles (one grammar). */
+	static const char *const good[] = {"fe80::1%eth0", "::ffff:0:0/96", "10.0.0.0/008", "2001:db8::/32", NULL};
+	for (size_t i = 0; good[i]; i++) {
+		net = make_net(NULL, NULL);
+		strv_push(&net.denied_resolved_addresses, good[i]);
+		err = NULL;
+		g = addrguard_new(&net, false, &err);
+		ok(g != NULL, "deniedResolvedAddresses '%s' accepted", good[i]);
+		if (g && i == 1)
+			is_str(check_addr(g, "example.com", 443, "93.184.216.34"), "a denied address",
+			       "::ffff:0:0/96 denies every IPv4 address");
+		free(err);
+		addrguard_free(g);
+		free_net(&net);
+	}
+
 	/* Bad CIDRs are refused. */
-	static const char *const bad[] = {"10.0.0.0/33", "10.0.0.0/", "::/129", "example.com", "10.0.0.0/-1", "1.2.3", NULL};
+	static const char *const bad[] = {"10.0.0.0/33", "10.0.0.0/", "::/129", "example.com", "10.0.0.0/-1", "1.2.3",
+					  "::ffff:0:0/95", "10.0.0.0/1234", "010.0.0.1", "10.0.0.0/+8", NULL};
 	for (size_t i = 0; bad[i]; i++) {
 		net = make_net(NULL, NULL);
 		strv_push(&net.denied_resolved_addresses, bad[i]);
