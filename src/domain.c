@@ -190,17 +190,23 @@ static int ipv4_parse(const char *h, uint32_t *ret)
 	return 0;
 }
 
-char *domain_canonical_host(const char *host)
+/* A copy of host without one pair of enclosing brackets ("[::1]" -> "::1"). */
+static char *unbracket(const char *host)
 {
 	size_t len = strlen(host);
-	_cleanup_free_ char *bare = NULL;
-	struct in6_addr a6;
-	char *out;
 
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
-		bare = xstrndup(host + 1, len - 2);
-	else
-		bare = xstrdup(host);
+		return xstrndup(host + 1, len - 2);
+	return xstrdup(host);
+}
+
+char *domain_canonical_host(const char *host)
+{
+	_cleanup_free_ char *bare = unbracket(host);
+	struct in6_addr a6;
+	size_t len;
+	char *out;
+
 	if (strchr(bare, '%'))
 		return NULL; /* zones and percent signs are refused by URL parsing */
 	if (inet_pton(AF_INET6, bare, &a6) == 1)
@@ -375,11 +381,7 @@ bool domain_pattern_matches(const char *host, const char *pattern)
 	if (strcmp(pattern, "*") == 0)
 		return true;
 	if (str_has_prefix(pattern, "*.")) {
-		_cleanup_free_ char *bare = NULL;
-		if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']')
-			bare = xstrndup(host + 1, hl - 2);
-		else
-			bare = xstrdup(host);
+		_cleanup_free_ char *bare = unbracket(host);
 		if (ip_is_v4(bare) || ip_is_v6(bare))
 			return false;
 		bl = strlen(pattern + 1); /* ".base" */
