@@ -8,10 +8,10 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +44,7 @@ static bool line_is_blank(const char *s)
 	return true;
 }
 
+/* One line (without its '\n'; len counts any NUL bytes inside). */
 static void handle_line(struct control *c, char *line, size_t len)
 {
 	struct srt_config *cfg = NULL;
