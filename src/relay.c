@@ -28,6 +28,7 @@ struct dir {
 	struct evbuffer *queue; /* bytes for dst, written before anything else */
 	int pipe[2];            /* splice mode once set up, else -1 */
 	size_t in_pipe;
+	bool no_pipe;           /* pipe2 failed (descriptor limit): keep copying */
 	uint64_t limit;         /* bytes still allowed from src */
 	uint64_t moved;         /* bytes read from src */
 	bool eof;               /* src ended */
@@ -127,9 +128,14 @@ static void dir_setup_pipe(struct dir *d)
 {
 	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		d->pipe[0] = d->pipe[1] = -1;
+		d->no_pipe = true;
 		return;
 	}
 	(void)fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+	if (RELAY_SNDBUF) {
+		int v = RELAY_SNDBUF;
+		(void)setsockopt(d->dst, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	}
 }
 
 static bool would_block(void)
@@ -173,7 +179,7 @@ static int dir_run(struct dir *d)
 			dir_want(d, true, false); /* still readable: the next loop round comes back */
 			return 0;
 		}
-		if (d->pipe[0] < 0 && d->moved >= RELAY_SPLICE_AFTER)
+		if (d->pipe[0] < 0 && !d->no_pipe && d->moved >= RELAY_SPLICE_AFTER)
 			dir_setup_pipe(d);
 
 		size_t want = d->limit < RELAY_CHUNK ? (size_t)d->limit : RELAY_CHUNK;

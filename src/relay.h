@@ -20,10 +20,20 @@ struct relay;
 #define RELAY_UNLIMITED UINT64_MAX
 /* Most bytes read per syscall (copy mode) and asked of one splice. */
 #define RELAY_CHUNK (256 * 1024)
-/* Bytes one direction moves before it gets a pipe for splice(2). */
+/* Bytes one direction moves before it gets a pipe for splice(2)
+ * (overridable at build time to compare copy and splice). */
+#ifndef RELAY_SPLICE_AFTER
 #define RELAY_SPLICE_AFTER (1024 * 1024)
+#endif
 /* Pipe size asked for (fcntl F_SETPIPE_SZ; the default is kept on failure). */
-#define RELAY_PIPE_SIZE (1024 * 1024)
+#ifndef RELAY_PIPE_SIZE
+#define RELAY_PIPE_SIZE (256 * 1024)
+#endif
+/* Send buffer asked for on a bulk direction's destination (0 = leave it;
+ * the kernel caps it at net.core.wmem_max). */
+#ifndef RELAY_SNDBUF
+#define RELAY_SNDBUF (1024 * 1024)
+#endif
 /* Bytes one direction moves per wakeup before it yields to other events. */
 #define RELAY_BUDGET (8 * 1024 * 1024)
 
