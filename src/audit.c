@@ -77,6 +77,7 @@ static char *helper_filter(const char *helper, const strv *flags, size_t *ret_le
 	strv argv = {0};
 	int pipefd[2], st;
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	pid_t pid;
 	char *buf = NULL;
 	size_t len = 0;
@@ -89,8 +90,10 @@ static char *helper_filter(const char *helper, const strv *flags, size_t *ret_le
 	strv_pushv(&argv, (const char *const[]){"--export-bpf", "-", NULL});
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	if (posix_spawn(&pid, helper, &fa, NULL, strv_argv(&argv), environ) != 0)
+	spawnattr_init_clean(&attr);
+	if (posix_spawn(&pid, helper, &fa, &attr, strv_argv(&argv), environ) != 0)
 		pid = -1;
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	strv_clear(&argv);
 	close(pipefd[1]);

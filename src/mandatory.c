@@ -271,6 +271,7 @@ static int run_capture(const char *file, char **argv, char **ret_out, size_t *re
 {
 	int pout[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	pid_t pid;
 	int r, status = 0;
 	char *buf = NULL;
@@ -284,7 +285,9 @@ static int run_capture(const char *file, char **argv, char **ret_out, size_t *re
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	r = posix_spawnp(&pid, file, &fa, NULL, argv, environ);
+	spawnattr_init_clean(&attr);
+	r = posix_spawnp(&pid, file, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pout[1]);
 	if (r != 0) {

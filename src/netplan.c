@@ -213,8 +213,13 @@ static pid_t spawn_bridge(const struct net_plan *p, const char *sock, int port, 
 	_cleanup_free_ char *listen = xasprintf("UNIX-LISTEN:%s,fork,unlink-early,mode=600", sock);
 	_cleanup_free_ char *connect = xasprintf("TCP:localhost:%d,keepalive", port);
 	char *argv[] = {p->socat, listen, connect, NULL};
+	posix_spawnattr_t attr;
 	pid_t pid;
-	int r = posix_spawn(&pid, p->socat, NULL, NULL, argv, environ);
+	int r;
+
+	spawnattr_init_clean(&attr);
+	r = posix_spawn(&pid, p->socat, NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 
 	if (r != 0) {
 		*ret_err = xasprintf("cannot start %s: %s", p->socat, strerror(r));

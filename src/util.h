@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +25,11 @@ void cleanup_fclosep(FILE **f);
 /* Hand ownership out of a _cleanup_ variable. */
 #define steal_pointer(pp) ({ __typeof__(*(pp)) _p = *(pp); *(pp) = NULL; _p; })
 #define steal_fd(fdp) ({ int _fd = *(fdp); *(fdp) = -1; _fd; })
+
+/* Spawn attributes that undo srt's signal state in a child: an empty mask
+ * and default dispositions (srt blocks INT/TERM/HUP/CHLD and ignores PIPE,
+ * and both survive exec).  Destroy with posix_spawnattr_destroy(). */
+void spawnattr_init_clean(posix_spawnattr_t *attr);
 
 /* close() that keeps errno and ignores -1. */
 void close_keep_errno(int fd);
