@@ -1,0 +1,81 @@
+#!/bin/sh
+# The in-sandbox chain through srt itself, as root and as an unprivileged
+# user: the command runs under apply-seccomp in its own PID namespace,
+# cannot see or trace the bridges, cannot make Unix sockets or user
+# namespaces; seccomp.applyPath and allowAllUnixSockets are honoured.
+. "$SRT_TEST_SRCDIR/lib/libtest.sh"
+require_tools bwrap socat rg python3
+
+cd "$TESTDIR"
+chmod 755 "$TESTDIR" "$HOME"
+NET='"network":{"allowedDomains":["example.com"],"deniedDomains":[]}'
+FS='"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
+printf '{%s,%s}\n' "$NET" "$FS" > base.json
+printf '{"network":{"allowedDomains":["example.com"],"deniedDomains":[],"allowAllUnixSockets":true},%s}\n' "$FS" > unix.json
+cp "$SRT_APPLY_SECCOMP" "$TESTDIR/my-helper"
+printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/my-helper" > apply.json
+printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/missing-helper" > noapply.json
+chmod 644 ./*.json
+
+PROBE='
+import ctypes, errno, os, socket
+def attempt(f):
+    try:
+        f(); return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+print("unix=" + attempt(lambda: socket.socket(socket.AF_UNIX)))
+print("pair=" + attempt(lambda: socket.socketpair()))
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.unshare(0x10000000)
+print("userns=" + ("OK" if r == 0 else errno.errorcode[ctypes.get_errno()]))
+r = libc.ptrace(16, 1, None, None)
+print("ptrace1=" + ("OK" if r == 0 else errno.errorcode[ctypes.get_errno()]))
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+print("pids=" + ",".join(map(str, pids)))
+print("mypid=%d" % os.getpid())
+comms = [open("/proc/%d/comm" % p).read().strip() for p in pids if os.path.exists("/proc/%d/comm" % p)]
+print("comms=" + ",".join(comms))
+print("status=" + ",".join(l.split()[1] for l in open("/proc/self/status") if l.startswith(("NoNewPrivs", "Seccomp:"))))
+'
+printf '%s\n' "$PROBE" > probe.py
+chmod 644 probe.py
+
+as() { # user cmd...: run as that user (root: directly)
+	if [ "$1" = root ]; then shift; "$@"; else u=$1; shift; runuser -u "$u" -- "$@"; fi
+}
+val() { printf '%s\n' "$1" | sed -n "s/^$2=//p"; }
+
+users=root
+if [ "$(id -u)" = 0 ]; then
+	id srtuser >/dev/null 2>&1 || useradd -m srtuser
+	users="root srtuser"
+fi
+for u in $users; do
+	out=$(as "$u" "$SRT" -s base.json python3 probe.py 2>&1)
+	is "$u: socket(AF_UNIX) refused" "$(val "$out" unix)" EPERM
+	is "$u: socketpair allowed" "$(val "$out" pair)" OK
+	is "$u: unshare(CLONE_NEWUSER) refused" "$(val "$out" userns)" EPERM
+	is "$u: PID 1 cannot be ptraced" "$(val "$out" ptrace1)" EPERM
+	like "$u: /proc holds only the command's namespace (PID 1, the shell, the probe)" "$(val "$out" pids)" '^1,2(,[0-9])?$'
+	unlike "$u: no socat or bwrap visible" "$(val "$out" comms)" 'socat|bwrap'
+	is "$u: no_new_privs and seccomp filter mode" "$(val "$out" status)" "1,2"
+
+	out=$(as "$u" "$SRT" -s unix.json python3 probe.py 2>&1)
+	is "$u: allowAllUnixSockets lifts the AF_UNIX rule" "$(val "$out" unix)" OK
+	is "$u: allowAllUnixSockets keeps the userns rule" "$(val "$out" userns)" EPERM
+
+	out=$(as "$u" "$SRT" -s apply.json python3 probe.py 2>&1)
+	is "$u: seccomp.applyPath helper is used" "$(val "$out" unix)" EPERM
+	out=$(as "$u" "$SRT" -d -s apply.json true 2>&1)
+	like "$u: seccomp.applyPath named in the plan" "$(as "$u" "$SRT" --dry-run -s apply.json true)" "^$TESTDIR/my-helper$"
+	out=$(as "$u" "$SRT" -s noapply.json -c 'touch ran' 2>&1); rc=$?
+	is "$u: missing seccomp.applyPath refuses to run" "$rc" 1
+	like "$u: missing helper is named" "$out" 'missing-helper is not usable'
+	check "$u: nothing ran without the helper" '[ ! -e ran ]'
+
+	out=$(as "$u" "$SRT" -s base.json -c 'kill -INT $$; echo not-reached' 2>&1); rc=$?
+	is "$u: death by SIGINT gives 130" "$rc" 130
+done
+
+done_testing
