@@ -187,7 +187,7 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 	strv_push(cmd, shell);
 	strv_push(cmd, "-c");
 	strv_push(cmd, r->command ? r->command : (for_display ? "<command>" : "true"));
-	net_plan_wrap_command(r->net, cmd);
+	net_plan_wrap_helper_command(r->net, cmd);
 }
 
 static void build_env(struct run *r, strv *env)

@@ -22,8 +22,9 @@ struct net_plan {
 	char *bridge_helper; /* apply-seccomp --drop-caps-only for socat, or NULL */
 	int ext_http_port, ext_socks_port; /* 0 = our proxy */
 	strv env, binds;
-	char *script;
-	char *shell; /* bash, which runs the script */
+	char *script;         /* starts the bridges, waits for them, exec "$@" */
+	char *shell;          /* bash, which runs that script */
+	char *helper_script;  /* starts the bridges, exec "$@" (the helper waits) */
 	pid_t bridge_pids[2];
 	bool cleaned;
 };
@@ -99,20 +100,10 @@ static void build_env(struct net_plan *p)
 	}
 }
 
-/* The in-sandbox launcher.  Runs before seccomp, as bash --posix -c SCRIPT
- * sh CMD... (posix mode: no BASH_ENV; `exec` restores SHLVL, so the command
- * sees the same environment as under /bin/sh).
- *
- * Readiness: the netns is new and only the two socats run in it, and the
- * kernel counts a TCP socket "inuse" in /proc/net/sockstat{,6} when it is
- * hashed, i.e. at listen() (not at socket() or bind()), so a sum >= 2 means
- * both bridges accept.  The wait spins on builtins only (bash reads each
- * file in one read(2)), then, after 50 ms, pauses with `sleep`; 5 s at
- * most.  Not /proc/net/tcp: every read(2) there walks the kernel's whole
- * TCP hash table (~0.7 ms here), and dash reads byte by byte, so one check
- * cost several ms.  No `read -t` pause: bash 5.2 can miss its SIGALRM and
- * block for good. */
-static char *build_script(const struct net_plan *p)
+/* The bridges' start, shared by both launchers: socat on 3128 and 1080 in
+ * the background (IPv6 with IPv4 mapped, or IPv4 where the kernel has no
+ * IPv6), their output to /dev/null. */
+static char *bridge_start(const struct net_plan *p)
 {
 	_cleanup_free_ char *socat_q = shell_quote(p->socat);
 	_cleanup_free_ char *helper_q = p->bridge_helper ? shell_quote(p->bridge_helper) : NULL;
@@ -128,7 +119,29 @@ static char *build_script(const struct net_plan *p)
 		"}\n"
 		"_srt_bridge %d %s\n"
 		"_srt_bridge %d %s\n"
-		"unset -f _srt_bridge _srt_socat\n"
+		"unset -f _srt_bridge _srt_socat\n",
+		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock);
+}
+
+/* The launcher for a command that is not the helper (tests): bash --posix
+ * -c SCRIPT sh CMD... (posix mode: no BASH_ENV; `exec` restores SHLVL, so
+ * the command sees the same environment as under /bin/sh).
+ *
+ * Readiness: the netns is new and only the two socats run in it, and the
+ * kernel counts a TCP socket "inuse" in /proc/net/sockstat{,6} when it is
+ * hashed, i.e. at listen() (not at socket() or bind()), so a sum >= 2 means
+ * both bridges accept.  The wait spins on builtins only (bash reads each
+ * file in one read(2)), then, after 50 ms, pauses with `sleep`; 5 s at
+ * most.  Not /proc/net/tcp: every read(2) there walks the kernel's whole
+ * TCP hash table (~0.7 ms here), and dash reads byte by byte, so one check
+ * cost several ms.  No `read -t` pause: bash 5.2 can miss its SIGALRM and
+ * block for good. */
+static char *build_script(const struct net_plan *p)
+{
+	_cleanup_free_ char *start = bridge_start(p);
+
+	return xasprintf(
+		"%s"
 		"_srt_ready() {\n"
 		"  local f x n=0\n"
 		"  for f in /proc/net/sockstat /proc/net/sockstat6; do\n"
@@ -147,7 +160,21 @@ static char *build_script(const struct net_plan *p)
 		"done\n"
 		"unset -f _srt_ready; unset _srt_t0 _srt_dt\n"
 		"exec \"$@\"\n",
-		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock);
+		start);
+}
+
+/* The launcher in front of apply-seccomp: start the bridges and exec the
+ * helper at once, which waits for them (--wait-listen) only in its worker,
+ * after its namespace setup, so the socats' start (mostly dynamic linking)
+ * overlaps that setup.  Nothing here needs bash: /bin/sh (dash on Debian)
+ * starts faster, and it passes the environment and descriptors on as they
+ * came (no SHLVL or PWD rewrite on exec; the bridges' redirections apply to
+ * the background jobs only). */
+static char *build_helper_script(const struct net_plan *p)
+{
+	_cleanup_free_ char *start = bridge_start(p);
+
+	return xasprintf("%sexec \"$@\"\n", start);
 }
 
 void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper)
@@ -156,6 +183,8 @@ void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper)
 	plan->bridge_helper = helper ? xstrdup(helper) : NULL;
 	free(plan->script);
 	plan->script = build_script(plan);
+	free(plan->helper_script);
+	plan->helper_script = build_helper_script(plan);
 }
 
 int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err)
@@ -194,6 +223,7 @@ int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **r
 	if (!p->shell)
 		p->shell = xstrdup("/bin/bash"); /* main refuses to run without bash anyway */
 	p->script = build_script(p);
+	p->helper_script = build_helper_script(p);
 	*ret = p;
 	return 0;
 }
@@ -276,6 +306,24 @@ void net_plan_wrap_command(const struct net_plan *p, strv *cmd)
 	*cmd = out;
 }
 
+void net_plan_wrap_helper_command(const struct net_plan *p, strv *cmd)
+{
+	strv out = {0};
+	_cleanup_free_ char *ports = xasprintf("%d,%d", NET_SANDBOX_HTTP_PORT, NET_SANDBOX_SOCKS_PORT);
+
+	strv_push(&out, NET_HELPER_LAUNCHER_SHELL);
+	strv_push(&out, "-c");
+	strv_push(&out, p->helper_script);
+	strv_push(&out, "sh");
+	strv_push(&out, cmd->v[0]);
+	strv_push(&out, "--wait-listen");
+	strv_push(&out, ports);
+	for (size_t i = 1; i < cmd->n; i++)
+		strv_push(&out, cmd->v[i]);
+	strv_clear(cmd);
+	*cmd = out;
+}
+
 void net_plan_describe(const struct net_plan *p, FILE *out)
 {
 	fprintf(out, "network:\n");
@@ -330,6 +378,7 @@ void net_plan_free(struct net_plan *p)
 	free(p->socat);
 	free(p->bridge_helper);
 	free(p->script);
+	free(p->helper_script);
 	free(p->shell);
 	strv_clear(&p->env);
 	strv_clear(&p->binds);

@@ -46,6 +46,16 @@ const strv *net_plan_binds(const struct net_plan *plan);
  * in use in /proc/net/sockstat{,6}), then exec "$@". */
 void net_plan_wrap_command(const struct net_plan *plan, strv *cmd);
 
+/* The shell that runs the helper's launcher (any POSIX sh). */
+#define NET_HELPER_LAUNCHER_SHELL "/bin/sh"
+
+/* For a command that starts with srt's apply-seccomp helper (cmd->v[0]):
+ * /bin/sh -c '<script>' sh HELPER --wait-listen 3128,1080 <rest...>.  The
+ * script only starts the two socats and execs the helper; the helper's
+ * worker waits until both ports listen, after its namespace setup, just
+ * before it runs the command. */
+void net_plan_wrap_helper_command(const struct net_plan *plan, strv *cmd);
+
 /* --dry-run: ports, sockets, bridge commands, env. */
 void net_plan_describe(const struct net_plan *plan, FILE *out);
 

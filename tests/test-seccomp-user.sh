@@ -9,7 +9,7 @@ user=${SRT_TEST_USER:-srtuser}
 if ! id "$user" >/dev/null 2>&1; then
 	useradd -m "$user" || { echo "Bail out! cannot create user $user"; exit 1; }
 fi
-for f in "$SRT_APPLY_SECCOMP" "$SRT_TEST_BUILDDIR/try-seccomp" "$body"; do
+for f in "$SRT_APPLY_SECCOMP" "$SRT_TEST_BUILDDIR/try-seccomp" "$SRT_TEST_BUILDDIR/net-upstream" "$body"; do
 	if ! runuser -u "$user" -- test -r "$f"; then
 		echo "Bail out! $f is not readable by $user: build in a world-readable directory (e.g. /tmp, mode 755)"
 		exit 1

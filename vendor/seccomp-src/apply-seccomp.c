@@ -1,6 +1,7 @@
 /* apply-seccomp: the last link of srt's chain inside bwrap.
  *
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
+ *                 [--wait-listen PORT[,PORT...]] [--wait-timeout MS]
  *                 [--export-bpf FILE] [--] PROGRAM [ARGS...]
  *   apply-seccomp --drop-caps-only [--] PROGRAM [ARGS...]
  *
@@ -13,6 +14,11 @@
  * loaded with the same flags and exits 0 (srt hashes it).
  * --drop-caps-only empties every capability set and execs PROGRAM, nothing
  * else: for the socat bridges when bwrap had to keep CAP_SYS_ADMIN (below).
+ * --wait-listen PORTS: the worker, filter loaded, waits until a TCP socket
+ * listens on each PORT in its network namespace (srt's socat bridges, started
+ * just before the helper, so their start overlaps the namespace setup), at
+ * most --wait-timeout MS (default 5000); then it warns and runs PROGRAM anyway
+ * (its network then fails closed: nothing else listens there).
  *
  * Processes:
  *   stub   (caller's PID ns) forwards TERM/INT/HUP/QUIT/USR1/USR2 to PID 1 and
@@ -61,7 +67,11 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -73,14 +83,26 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_SETUP 1
 #define EXIT_USAGE 2
 
 static bool opt_debug;
+
+#define MAX_WAIT_PORTS 8
+#define TCP_STATE_LISTEN 10 /* TCP_LISTEN in the kernel's enum */
+
+/* --wait-listen: the ports the worker waits for before exec. */
+struct listen_wait {
+	unsigned short ports[MAX_WAIT_PORTS];
+	size_t n;
+	long timeout_ms;
+};
 
 /* Signals passed down the chain stub -> PID 1 -> command. */
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -153,6 +175,7 @@ __attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
+		"                     [--wait-listen PORT[,PORT...]] [--wait-timeout MS]\n"
 		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n"
 		"       apply-seccomp --drop-caps-only [--] PROGRAM [ARGS...]\n");
 	exit(status);
@@ -304,8 +327,148 @@ static int supervise(pid_t child, const sigset_t *set)
 	}
 }
 
+/* One sock_diag dump of FAMILY's listening TCP sockets (this network
+ * namespace only); marks found[i] for each wanted port seen.  Only the
+ * listening hash is walked (the kernel skips the established table when only
+ * LISTEN is asked for), so a dump costs microseconds, where /proc/net/tcp
+ * walks the whole established table on every read.  Returns 0 or -errno. */
+static int diag_listeners(int fd, int family, const struct listen_wait *w, bool *found)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	long buf[2048];
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.req.sdiag_family = (unsigned char)family;
+	msg.req.sdiag_protocol = IPPROTO_TCP;
+	msg.req.idiag_states = 1u << TCP_STATE_LISTEN;
+	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t got = recv(fd, buf, sizeof(buf), 0);
+		int len = (int)got;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			return -EPROTO;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				return e->error ? e->error : -EPROTO;
+			}
+			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || m->idiag_state != TCP_STATE_LISTEN)
+				continue;
+			for (size_t i = 0; i < w->n; i++)
+				if (ntohs(m->id.idiag_sport) == w->ports[i])
+					found[i] = true;
+		}
+	}
+}
+
+/* Fallback without sock_diag: LISTEN lines ("sl local rem st", state 0A) of
+ * /proc/net/tcp{,6}.  Slow (see above), so only when netlink is refused. */
+static void proc_listeners(const char *path, const struct listen_wait *w, bool *found)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char local[128];
+		unsigned port, state;
+
+		if (sscanf(line, " %*s %127s %*s %x", local, &state) != 2 || state != 0x0A)
+			continue;
+		if (!strchr(local, ':') || sscanf(strchr(local, ':') + 1, "%x", &port) != 1)
+			continue;
+		for (size_t i = 0; i < w->n; i++)
+			if (port == w->ports[i])
+				found[i] = true;
+	}
+	fclose(f);
+}
+
+/* Whether every port of W has a listener now.  A family the kernel does not
+ * have (no IPv6) answers with an error and just finds nothing. */
+static bool all_listening(int nl_fd, const struct listen_wait *w, const char **ret_how)
+{
+	bool found[MAX_WAIT_PORTS] = { false };
+	int r4 = -EAFNOSUPPORT, r6 = -EAFNOSUPPORT;
+
+	if (nl_fd >= 0) {
+		r4 = diag_listeners(nl_fd, AF_INET, w, found);
+		r6 = diag_listeners(nl_fd, AF_INET6, w, found);
+	}
+	*ret_how = "sock_diag";
+	if (r4 < 0 && r6 < 0) {
+		*ret_how = "/proc/net/tcp{,6}";
+		proc_listeners("/proc/net/tcp", w, found);
+		proc_listeners("/proc/net/tcp6", w, found);
+	}
+	for (size_t i = 0; i < w->n; i++)
+		if (!found[i])
+			return false;
+	return true;
+}
+
+static long elapsed_us(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000000L + (now.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* Sleeps 200 us between checks (no busy loop); after the timeout, warns and
+ * returns: the command then runs without working bridges, whose absence only
+ * makes its network calls fail. */
+static void wait_for_listeners(const struct listen_wait *w)
+{
+	const struct timespec pause = { 0, 200 * 1000 };
+	struct timespec t0;
+	const char *how = "";
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!all_listening(fd, w, &how)) {
+		if (elapsed_us(&t0) > w->timeout_ms * 1000L) {
+			char ports[8 * MAX_WAIT_PORTS] = "";
+			for (size_t i = 0; i < w->n; i++)
+				snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports), "%s%u",
+					 i ? "," : "", (unsigned)w->ports[i]);
+			fprintf(stderr, "apply-seccomp: warning: nothing listens on TCP port(s) %s after %ld ms "
+				"(the sandbox's network bridge did not start); running the command anyway, "
+				"its network connections will fail\n", ports, w->timeout_ms);
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	us = elapsed_us(&t0);
+	if (fd >= 0)
+		close(fd);
+	debug("worker: waited %ld us for the listeners (%s)", us, how);
+}
+
 /* The command: restore what the caller gave us, lock the process down, exec. */
-__attribute__((noreturn)) static void run_worker(char **argv, const struct sock_fprog *prog)
+__attribute__((noreturn)) static void run_worker(char **argv, const struct sock_fprog *prog,
+						 const struct listen_wait *wait)
 {
 	for (size_t i = 0; i < N_FORWARDED; i++) {
 		struct sigaction sa = saved_actions[i];
@@ -327,6 +490,8 @@ __attribute__((noreturn)) static void run_worker(char **argv, const struct sock_
 		die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) < 0)
 		die_errno("prctl(PR_SET_SECCOMP)");
+	if (wait->n)
+		wait_for_listeners(wait);
 	execvp(argv[0], argv);
 	fprintf(stderr, "apply-seccomp: execvp %s: %s\n", argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -334,7 +499,8 @@ __attribute__((noreturn)) static void run_worker(char **argv, const struct sock_
 
 /* PID 1 of the new PID namespace. */
 __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fprog *prog,
-					       unsigned flags, int stub_alive_fd)
+					       unsigned flags, const struct listen_wait *wait,
+					       int stub_alive_fd)
 {
 	struct pollfd pfd = { .fd = stub_alive_fd, .events = POLLIN };
 	char self[32];
@@ -378,12 +544,47 @@ __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fp
 	if (worker < 0)
 		die_errno("fork");
 	if (worker == 0)
-		run_worker(argv, prog);
+		run_worker(argv, prog, wait);
 	/* The worker keeps the nested namespace's capabilities, which a uid-0
 	 * command retains across exec (as upstream); PID 1 keeps none. */
 	drop_all_caps();
 	debug("init: command is pid %d", (int)worker);
 	_exit(supervise(worker, &set));
+}
+
+/* A decimal in [min, max], nothing else. */
+static int parse_long(const char *s, long min, long max, long *ret)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+/* "3128,1080" -> ports. */
+static int parse_ports(const char *s, struct listen_wait *w)
+{
+	char buf[64], *save = NULL;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	w->n = 0;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long port;
+
+		if (w->n == MAX_WAIT_PORTS || parse_long(tok, 1, 65535, &port) < 0)
+			return -1;
+		w->ports[w->n++] = (unsigned short)port;
+	}
+	return w->n ? 0 : -1;
 }
 
 static int export_bpf(const char *path, const void *bpf, size_t len)
@@ -406,11 +607,14 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "export-bpf", required_argument, NULL, 'e' },
 		{ "drop-caps-only", no_argument, NULL, 'c' },
+		{ "wait-listen", required_argument, NULL, 'w' },
+		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *export_path = NULL;
-	bool drop_caps_only = false;
+	struct listen_wait wait = { .timeout_ms = 5000 };
+	bool drop_caps_only = false, have_wait = false, have_timeout = false;
 	unsigned flags = 0;
 	const char *what;
 	struct sock_fprog prog;
@@ -442,6 +646,22 @@ int main(int argc, char **argv)
 		case 'c':
 			drop_caps_only = true;
 			break;
+		case 'w':
+			if (have_wait || parse_ports(optarg, &wait) < 0) {
+				fprintf(stderr, "apply-seccomp: --wait-listen %s: %s\n", optarg,
+					have_wait ? "used multiple times" : "expected PORT[,PORT...] (1-65535, at most 8)");
+				usage(EXIT_USAGE);
+			}
+			have_wait = true;
+			break;
+		case 't':
+			if (have_timeout || parse_long(optarg, 0, 3600 * 1000, &wait.timeout_ms) < 0) {
+				fprintf(stderr, "apply-seccomp: --wait-timeout %s: %s\n", optarg,
+					have_timeout ? "used multiple times" : "expected milliseconds (0-3600000)");
+				usage(EXIT_USAGE);
+			}
+			have_timeout = true;
+			break;
 		case 'h':
 			usage(0);
 		default:
@@ -452,7 +672,7 @@ int main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	argv += optind;
 	if (drop_caps_only) {
-		if (export_path || flags)
+		if (export_path || flags || have_wait || have_timeout)
 			usage(EXIT_USAGE);
 		drop_all_caps();
 		execvp(argv[0], argv);
@@ -498,7 +718,7 @@ int main(int argc, char **argv)
 		die_errno("fork");
 	if (init == 0) {
 		close(alive[1]);
-		run_init(argv, &prog, flags, alive[0]);
+		run_init(argv, &prog, flags, &wait, alive[0]);
 	}
 	close(alive[0]);
 	free(bpf);
