@@ -275,7 +275,14 @@ static char *default_dir(void)
 {
 	uid_t uid = geteuid();
 	_cleanup_free_ char *run = xasprintf("/run/user/%u", (unsigned)uid);
+	const char *test_parent = getenv("SRT_TEST_REGISTRY_DIR");
 	struct stat st;
+
+	/* Tests only: tests running in parallel must not clean up each other's
+	 * deliberately killed runs.  Every srt of a user must otherwise share
+	 * one registry, so this is not a user setting. */
+	if (test_parent && test_parent[0] == '/')
+		return xasprintf("%s/srt-%u", test_parent, (unsigned)uid);
 	if (lstat(run, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid)
 		return xasprintf("%s/srt", run);
 	return xasprintf("/tmp/srt-%u", (unsigned)uid);

@@ -104,6 +104,6 @@ rc=$?
 is "--dry-run exits 0" "$rc" 0
 like "--dry-run prints the settings" "$out" '"allowedDomains"'
 like "--dry-run prints the bwrap argv" "$out" '^--unshare-net$'
-check "--dry-run ran nothing and left nothing" '[ -z "$(ls -A "$TESTDIR" | grep -v -e home -e s.json -e wo -e tmp)" ] && [ -z "$(ls -A "$TMPDIR")" ]'
+check "--dry-run ran nothing and left nothing" '[ -z "$(ls -A "$TESTDIR" | grep -v -e home -e s.json -e wo -e tmp -e registry)" ] && [ -z "$(ls -A "$TMPDIR")" ]'
 
 done_testing

@@ -26,6 +26,11 @@ export HOME="$TESTDIR/home"
 export TMPDIR="$TESTDIR/tmp"
 mkdir -p "$HOME" "$TMPDIR"
 chmod 1777 "$TMPDIR" # tests may run srt as another user too
+# A placeholder registry of this test's own (srt-<uid> inside), so parallel
+# tests never clean up each other's deliberately killed runs.
+export SRT_TEST_REGISTRY_DIR="$TESTDIR/registry"
+mkdir -p "$SRT_TEST_REGISTRY_DIR"
+chmod 1777 "$SRT_TEST_REGISTRY_DIR"
 
 _report() { # status name
 	TEST_N=$((TEST_N + 1))
