@@ -692,8 +692,11 @@ int main(int argc, char **argv)
 	if (flags & FILTER_ALLOW_NESTED_USERNS)
 		debug("allowNestedUserNamespaces: namespace and mount calls are not blocked");
 	debug("filter: %zu instructions", len / sizeof(struct sock_filter));
-	if (export_path)
-		return export_bpf(export_path, bpf, len);
+	if (export_path) {
+		int status = export_bpf(export_path, bpf, len);
+		free(bpf); /* LeakSanitizer builds would otherwise fail the export */
+		return status;
+	}
 	prog.len = (unsigned short)(len / sizeof(struct sock_filter));
 	prog.filter = bpf;
 
