@@ -18,7 +18,8 @@ struct sandbox {
 	struct event_base *base;
 	pid_t bwrap_pid;
 	pid_t child_pid; /* host PID of the sandbox's session leader, 0 until known */
-	int pending_signal; /* a signal that arrived before child_pid was known */
+	int pending_signal; /* a signal not yet delivered to the command (see deliver_pending) */
+	struct event *retry_ev;
 	int status_fd;
 	struct event *status_ev;
 	struct event *chld_ev;
@@ -89,12 +90,47 @@ __attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts
 	_exit(127);
 }
 
+/* Whether the sandbox's init has forked the command yet (its children
+ * list in /proc).  Unreadable (no CONFIG_PROC_CHILDREN, init gone): true,
+ * i.e. deliver once as before. */
+static bool command_forked(pid_t init)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+	if (read_file_max(path, 4096, &text, NULL) < 0)
+		return true;
+	return text[0] != '\0';
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg);
+
+/* The signal goes to the sandbox's process group.  Until bwrap's init has
+ * forked the command (it mounts first), that group holds only the init,
+ * which as a PID-namespace init ignores signals it has no handler for, so
+ * the signal would be lost: keep it and try again every millisecond. */
 static void deliver_pending(struct sandbox *sb)
 {
-	if (sb->pending_signal && sb->child_pid > 0) {
-		kill(-sb->child_pid, sb->pending_signal);
+	static const struct timeval one_ms = { 0, 1000 };
+	bool forked;
+
+	if (!sb->pending_signal || sb->child_pid <= 0 || sb->exited)
+		return;
+	forked = command_forked(sb->child_pid);
+	kill(-sb->child_pid, sb->pending_signal);
+	if (forked) {
 		sb->pending_signal = 0;
+		return;
 	}
+	if (!sb->retry_ev)
+		sb->retry_ev = evtimer_new(sb->base, on_retry, sb);
+	evtimer_add(sb->retry_ev, &one_ms);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	deliver_pending(arg);
 }
 
 /* bwrap's status lines: { "child-pid": N, ... } then { "exit-code": N }. */
@@ -191,10 +227,8 @@ void sandbox_signal(struct sandbox *sb, int sig)
 {
 	if (sb->exited)
 		return;
-	if (sb->child_pid > 0)
-		kill(-sb->child_pid, sig);
-	else
-		sb->pending_signal = sig;
+	sb->pending_signal = sig;
+	deliver_pending(sb);
 }
 
 void sandbox_kill(struct sandbox *sb)
@@ -257,6 +291,8 @@ void sandbox_free(struct sandbox *sb)
 		event_free(sb->status_ev);
 	if (sb->chld_ev)
 		event_free(sb->chld_ev);
+	if (sb->retry_ev)
+		event_free(sb->retry_ev);
 	if (sb->status_buf)
 		evbuffer_free(sb->status_buf);
 	close_keep_errno(sb->status_fd);
