@@ -207,12 +207,22 @@ static void build_plans(struct run *r)
 	char *err = NULL;
 
 	find_helper(r);
-	if (fs_plan_build(r->cfg, r->cwd, r->home, &r->fs, &err) < 0)
+	/* ripgrep runs from here until finish_fs_plan(). */
+	if (fs_plan_begin(r->cfg, r->cwd, r->home, &r->fs, &err) < 0)
 		run_fail(r, "srt: %s", err);
 	if (net_plan_build(r->cfg, &r->net, &err) < 0)
 		run_fail(r, "srt: %s", err);
 	if (root_helper_cap(CAP_SYS_ADMIN))
 		net_plan_set_bridge_helper(r->net, r->helper);
+}
+
+/* ripgrep's findings and the placeholders: the filesystem plan is final. */
+static void finish_fs_plan(struct run *r)
+{
+	char *err = NULL;
+
+	if (fs_plan_finish(r->fs, &err) < 0)
+		run_fail(r, "srt: %s", err);
 }
 
 /* Fill out with every bwrap word; returns how many trailing words are "--"
@@ -413,6 +423,7 @@ static int run_sandbox(struct run *r)
 	watch_signals(r);
 	open_receipts(r);
 	start_network(r);
+	finish_fs_plan(r);
 	so.n_command = build_bwrap_args(r, &args, false);
 	record_start(r, &args);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
@@ -467,6 +478,7 @@ int main(int argc, char **argv)
 	find_cwd_and_home(&r);
 	build_plans(&r);
 	if (r.opts.dry_run) {
+		finish_fs_plan(&r);
 		print_plan(&r);
 		run_cleanup(&r);
 		return 0;

@@ -265,19 +265,25 @@ void mandatory_rg_argv(const struct srt_config *cfg, const strv *roots, strv *ou
 	strv_extend(out, roots);
 }
 
-/* Spawn argv (file = program to run) and collect its stdout, with a
- * timeout.  Returns the wait status, or -errno when it could not run. */
-static int run_capture(const char *file, char **argv, char **ret_out, size_t *ret_len)
+/* A running ripgrep: its pid, the read end of its stdout, and when it
+ * started (the timeout counts from there). */
+struct mandatory_scan {
+	const struct srt_config *cfg;
+	const strv *roots;
+	pid_t pid;      /* -1: nothing runs (no roots) */
+	int out_fd;
+	int spawn_err;  /* errno of a failed spawn, reported by _finish */
+	struct timespec t0;
+};
+
+/* Spawn argv (file = program to run) with stdout on a pipe.  Returns 0, or
+ * -errno when it could not run. */
+static int spawn_capture(const char *file, char **argv, pid_t *ret_pid, int *ret_fd)
 {
 	int pout[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	pid_t pid;
-	int r, status = 0;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct timespec t0, now;
-	bool killed = false;
+	int r;
 
 	if (pipe2(pout, O_CLOEXEC) < 0)
 		return -errno;
@@ -286,7 +292,7 @@ static int run_capture(const char *file, char **argv, char **ret_out, size_t *re
 	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	spawnattr_init_clean(&attr);
-	r = posix_spawnp(&pid, file, &fa, &attr, argv, environ);
+	r = posix_spawnp(ret_pid, file, &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pout[1]);
@@ -294,16 +300,29 @@ static int run_capture(const char *file, char **argv, char **ret_out, size_t *re
 		close(pout[0]);
 		return -r;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*ret_fd = pout[0];
+	return 0;
+}
+
+/* Collect the scan's stdout until EOF, within RG_TIMEOUT_MS of its start,
+ * then reap it.  Returns the wait status, or -ETIMEDOUT (killed). */
+static int collect_capture(struct mandatory_scan *sc, char **ret_out, size_t *ret_len)
+{
+	int r, status = 0;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct timespec now;
+	bool killed = false;
+
 	for (;;) {
-		struct pollfd pfd = { .fd = pout[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = sc->out_fd, .events = POLLIN };
 		long elapsed;
 		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		elapsed = (now.tv_sec - sc->t0.tv_sec) * 1000 + (now.tv_nsec - sc->t0.tv_nsec) / 1000000;
 		if (elapsed >= RG_TIMEOUT_MS) {
-			kill(pid, SIGKILL);
+			kill(sc->pid, SIGKILL);
 			killed = true;
 			break;
 		}
@@ -316,21 +335,23 @@ static int run_capture(const char *file, char **argv, char **ret_out, size_t *re
 			cap = cap ? cap * 2 : 1 << 17;
 			buf = xrealloc(buf, cap + 1);
 		}
-		n = read(pout[0], buf + len, cap - len);
+		n = read(sc->out_fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
 		if (len > RG_MAX_OUTPUT) {
-			kill(pid, SIGKILL);
+			kill(sc->pid, SIGKILL);
 			killed = true;
 			break;
 		}
 	}
-	close(pout[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	close(sc->out_fd);
+	sc->out_fd = -1;
+	while (waitpid(sc->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	sc->pid = -1;
 	if (!buf)
 		buf = xmalloc(1);
 	buf[len] = '\0';
@@ -341,20 +362,57 @@ static int run_capture(const char *file, char **argv, char **ret_out, size_t *re
 	return status;
 }
 
-int mandatory_discover(const struct srt_config *cfg, const strv *roots, strv *out, char **ret_err)
+struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const strv *roots)
 {
+	struct mandatory_scan *sc = xcalloc(1, sizeof(*sc));
+	const char *cmd = cfg->ripgrep_command ? cfg->ripgrep_command : "rg";
+	strv argv = { 0 };
+
+	sc->cfg = cfg;
+	sc->roots = roots;
+	sc->pid = -1;
+	sc->out_fd = -1;
+	if (roots->n == 0)
+		return sc;
+	mandatory_rg_argv(cfg, roots, &argv);
+	clock_gettime(CLOCK_MONOTONIC, &sc->t0);
+	sc->spawn_err = -spawn_capture(cmd, strv_argv(&argv), &sc->pid, &sc->out_fd);
+	if (sc->spawn_err)
+		sc->pid = -1;
+	strv_clear(&argv);
+	return sc;
+}
+
+void mandatory_scan_abort(struct mandatory_scan *sc)
+{
+	if (!sc)
+		return;
+	if (sc->pid > 0) {
+		kill(sc->pid, SIGKILL);
+		while (waitpid(sc->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (sc->out_fd >= 0)
+		close(sc->out_fd);
+	free(sc);
+}
+
+int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)
+{
+	const struct srt_config *cfg = sc->cfg;
+	const strv *roots = sc->roots;
 	const char *cmd = cfg->ripgrep_command ? cfg->ripgrep_command : "rg";
 	int depth = cfg->mandatory_deny_search_depth > 0 ? cfg->mandatory_deny_search_depth : 3;
-	strv argv = { 0 };
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
 	int st;
 
-	if (roots->n == 0)
+	if (roots->n == 0) {
+		mandatory_scan_abort(sc);
 		return 0;
-	mandatory_rg_argv(cfg, roots, &argv);
-	st = run_capture(cmd, strv_argv(&argv), &text, &len);
-	strv_clear(&argv);
+	}
+	st = sc->spawn_err ? -sc->spawn_err : collect_capture(sc, &text, &len);
+	mandatory_scan_abort(sc); /* reaped already: only frees */
 	if (st == -ENOENT || st == -EACCES) {
 		*ret_err = xasprintf("cannot run ripgrep (ripgrep.command \"%s\"): %s. srt needs ripgrep to find "
 				     "the dangerous files (.bashrc, .git/hooks, ...) inside the writable paths; "
@@ -400,4 +458,9 @@ int mandatory_discover(const struct srt_config *cfg, const strv *roots, strv *ou
 			mandatory_classify(best, line, depth, cfg->filesystem.allow_git_config, out);
 	}
 	return 0;
+}
+
+int mandatory_discover(const struct srt_config *cfg, const strv *roots, strv *out, char **ret_err)
+{
+	return mandatory_scan_finish(mandatory_scan_begin(cfg, roots), out, ret_err);
 }

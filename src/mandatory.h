@@ -48,5 +48,17 @@ void mandatory_rg_argv(const struct srt_config *cfg, const strv *roots, strv *ou
  * missing, killed, timed out, or unusable output). */
 int mandatory_discover(const struct srt_config *cfg, const strv *roots, strv *out, char **ret_err);
 
+/* The same in two steps, so ripgrep runs while srt does other work:
+ * _begin spawns it (nothing when roots is empty; a spawn failure is
+ * reported by _finish), _finish collects its output within the timeout
+ * (counted from _begin), appends the protected paths to out and frees the
+ * scan; 0, or -1 with *ret_err as mandatory_discover.  cfg and roots must
+ * live until _finish.  _abort kills and reaps a scan that will not be
+ * finished (error paths); NULL is a no-op. */
+struct mandatory_scan;
+struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const strv *roots);
+int mandatory_scan_finish(struct mandatory_scan *scan, strv *out, char **ret_err);
+void mandatory_scan_abort(struct mandatory_scan *scan);
+
 /* True if p carries the directory marker; strips it in place. */
 bool mandatory_strip_marker(char *p);

@@ -112,8 +112,33 @@ struct cand {
 	size_t depth;
 };
 
+/* What fs_plan_begin leaves for fs_plan_finish while ripgrep runs. */
+struct pending {
+	const struct srt_config *cfg;
+	strv w, wdef, dr, ar, dw, md, roots, rg_roots;
+	bool root_write;
+	struct mandatory_scan *scan;
+};
+
+static void pending_free(struct pending *st)
+{
+	if (!st)
+		return;
+	mandatory_scan_abort(st->scan);
+	strv_clear(&st->w);
+	strv_clear(&st->wdef);
+	strv_clear(&st->dr);
+	strv_clear(&st->ar);
+	strv_clear(&st->dw);
+	strv_clear(&st->md);
+	strv_clear(&st->roots);
+	strv_clear(&st->rg_roots);
+	free(st);
+}
+
 struct fs_plan {
 	bool disabled;
+	struct pending *pending; /* between fs_plan_begin and fs_plan_finish */
 	struct mount_op *ops;
 	size_t n_ops, cap_ops;
 	size_t *depth; /* parallel to ops while building */
@@ -510,87 +535,100 @@ static const char *tmp_base(void)
 	return "/tmp";
 }
 
-static int build(struct fs_plan *p, const struct srt_config *cfg, const char *cwd, const char *home,
-		 char **ret_err)
+/* Everything up to ripgrep's start: settings lists to paths, the roots,
+ * the fixed names at each root; then ripgrep runs while the registry and
+ * the private TMPDIR are made. */
+static int build_begin(struct fs_plan *p, const struct srt_config *cfg, const char *cwd, const char *home,
+		       char **ret_err)
 {
 	const struct fs_settings *fs = &cfg->filesystem;
-	strv w = { 0 }, wdef = { 0 }, dr = { 0 }, ar = { 0 }, dw = { 0 }, md = { 0 }, roots = { 0 },
-	     rg_roots = { 0 };
+	struct pending *st = p->pending = xcalloc(1, sizeof(*st));
 	const char *defaults[] = { "/tmp/claude", "/private/tmp/claude", "~/.npm/_logs", "~/.claude/debug" };
-	bool root_write = false;
-	int r = -1;
+	int e;
 
-	if (ph_registry_open(NULL, &p->reg, ret_err) < 0)
+	st->cfg = cfg;
+	if (expand_list(&fs->allow_write, LIST_ALLOW, true, cwd, home, &st->w, ret_err) < 0 ||
+	    expand_list(&fs->allow_read, LIST_ALLOW, false, cwd, home, &st->ar, ret_err) < 0 ||
+	    expand_list(&fs->deny_read, LIST_DENY_READ, false, cwd, home, &st->dr, ret_err) < 0 ||
+	    expand_list(&fs->deny_write, LIST_DENY_WRITE, true, cwd, home, &st->dw, ret_err) < 0)
 		return -1;
-	int e = ph_make_tmpdir(p->reg, tmp_base(), &p->tmpdir);
-	if (e < 0) {
-		*ret_err = xasprintf("cannot create a private TMPDIR under %s: %s", tmp_base(), strerror(-e));
-		return -1;
-	}
-
-	if (expand_list(&fs->allow_write, LIST_ALLOW, true, cwd, home, &w, ret_err) < 0 ||
-	    expand_list(&fs->allow_read, LIST_ALLOW, false, cwd, home, &ar, ret_err) < 0 ||
-	    expand_list(&fs->deny_read, LIST_DENY_READ, false, cwd, home, &dr, ret_err) < 0 ||
-	    expand_list(&fs->deny_write, LIST_DENY_WRITE, true, cwd, home, &dw, ret_err) < 0)
-		goto out;
-	expand_root_deny(&dr, &ar);
-	if (dr.n > 0 && access("/etc/ssh/ssh_config.d", F_OK) == 0)
-		strv_push(&dr, "/etc/ssh/ssh_config.d"); /* ssh ownership checks fail in a userns */
+	expand_root_deny(&st->dr, &st->ar);
+	if (st->dr.n > 0 && access("/etc/ssh/ssh_config.d", F_OK) == 0)
+		strv_push(&st->dr, "/etc/ssh/ssh_config.d"); /* ssh ownership checks fail in a userns */
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		_cleanup_free_ char *n = path_normalize(defaults[i], cwd, home);
 		char *res = NULL;
 		if (path_resolve_allow(n, &res) < 0)
 			continue;
-		if (read_hidden(res, &dr, &ar)) {
+		if (read_hidden(res, &st->dr, &st->ar)) {
 			free(res);
 			continue;
 		}
-		strv_push_take(&wdef, res);
+		strv_push_take(&st->wdef, res);
 	}
-	for (size_t i = 0; i < w.n; i++)
-		root_write |= strcmp(w.v[i], "/") == 0;
+	for (size_t i = 0; i < st->w.n; i++)
+		st->root_write |= strcmp(st->w.v[i], "/") == 0;
 
 	/* Mandatory denies: fixed names at each explicit write root and at
 	 * the cwd when it is writable; ripgrep inside every write path. */
-	for (size_t i = 0; i < w.n; i++) {
-		struct stat st;
-		if (stat(w.v[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			strv_push(&roots, w.v[i]);
-			strv_push(&rg_roots, w.v[i]);
+	for (size_t i = 0; i < st->w.n; i++) {
+		struct stat sb;
+		if (stat(st->w.v[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			strv_push(&st->roots, st->w.v[i]);
+			strv_push(&st->rg_roots, st->w.v[i]);
 		}
 	}
-	for (size_t i = 0; i < wdef.n; i++)
-		strv_push(&rg_roots, wdef.v[i]);
+	for (size_t i = 0; i < st->wdef.n; i++)
+		strv_push(&st->rg_roots, st->wdef.v[i]);
 	{
 		_cleanup_free_ char *rcwd = NULL;
 		if (path_resolve(cwd, &rcwd) == 0)
-			for (size_t i = 0; i < w.n; i++)
-				if (path_is_within(rcwd, w.v[i])) {
-					strv_push(&roots, rcwd);
+			for (size_t i = 0; i < st->w.n; i++)
+				if (path_is_within(rcwd, st->w.v[i])) {
+					strv_push(&st->roots, rcwd);
 					break;
 				}
 	}
-	paths_sort_unique(&roots);
-	paths_sort_unique(&rg_roots);
-	for (size_t i = 0; i < roots.n; i++)
-		mandatory_root_candidates(roots.v[i], fs->allow_git_config, &md);
-	if (mandatory_discover(cfg, &rg_roots, &md, ret_err) < 0)
-		goto out;
+	paths_sort_unique(&st->roots);
+	paths_sort_unique(&st->rg_roots);
+	st->scan = mandatory_scan_begin(cfg, &st->rg_roots);
+	for (size_t i = 0; i < st->roots.n; i++)
+		mandatory_root_candidates(st->roots.v[i], fs->allow_git_config, &st->md);
+
+	if (ph_registry_open(NULL, &p->reg, ret_err) < 0)
+		return -1;
+	e = ph_make_tmpdir(p->reg, tmp_base(), &p->tmpdir);
+	if (e < 0) {
+		*ret_err = xasprintf("cannot create a private TMPDIR under %s: %s", tmp_base(), strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
+/* ripgrep's findings, then every decision: candidates, placeholders (under
+ * the registry lock), pins, order. */
+static int build_finish(struct fs_plan *p, char **ret_err)
+{
+	struct pending *st = p->pending;
+	struct mandatory_scan *scan = steal_pointer(&st->scan);
+
+	if (mandatory_scan_finish(scan, &st->md, ret_err) < 0)
+		return -1;
 
 	/* Candidates. */
-	for (size_t i = 0; i < wdef.n; i++)
-		add_cand(p, wdef.v[i], F_WRITE | F_DEFAULT);
+	for (size_t i = 0; i < st->wdef.n; i++)
+		add_cand(p, st->wdef.v[i], F_WRITE | F_DEFAULT);
 	add_cand(p, p->tmpdir, F_WRITE);
-	for (size_t i = 0; i < w.n; i++)
-		add_cand(p, w.v[i], F_WRITE);
-	for (size_t i = 0; i < ar.n; i++)
-		add_cand(p, ar.v[i], F_ALLOW_READ);
-	for (size_t i = 0; i < dr.n; i++)
-		add_cand(p, dr.v[i], F_DENY_READ);
-	for (size_t i = 0; i < dw.n; i++)
-		add_cand(p, dw.v[i], F_DENY_WRITE);
-	for (size_t i = 0; i < md.n; i++) {
-		_cleanup_free_ char *raw = xstrdup(md.v[i]);
+	for (size_t i = 0; i < st->w.n; i++)
+		add_cand(p, st->w.v[i], F_WRITE);
+	for (size_t i = 0; i < st->ar.n; i++)
+		add_cand(p, st->ar.v[i], F_ALLOW_READ);
+	for (size_t i = 0; i < st->dr.n; i++)
+		add_cand(p, st->dr.v[i], F_DENY_READ);
+	for (size_t i = 0; i < st->dw.n; i++)
+		add_cand(p, st->dw.v[i], F_DENY_WRITE);
+	for (size_t i = 0; i < st->md.n; i++) {
+		_cleanup_free_ char *raw = xstrdup(st->md.v[i]);
 		bool dir = mandatory_strip_marker(raw);
 		char *res = NULL;
 		if (path_resolve(raw, &res) < 0)
@@ -600,32 +638,22 @@ static int build(struct fs_plan *p, const struct srt_config *cfg, const char *cw
 	}
 	qsort(p->cands, p->n_cands, sizeof(*p->cands), cmp_cand);
 
-	add_op(p, root_write ? MOUNT_BIND : MOUNT_RO_BIND, WHY_ROOT, "/", "/");
+	add_op(p, st->root_write ? MOUNT_BIND : MOUNT_RO_BIND, WHY_ROOT, "/", "/");
 	/* Decisions that look at (and create) host paths run under the
 	 * registry lock, so concurrent runs see each other's placeholders. */
 	ph_registry_lock(p->reg);
 	for (size_t i = 0; i < p->n_cands; i++)
 		if (plan_cand(p, &p->cands[i], ret_err) < 0) {
 			ph_registry_unlock(p->reg);
-			goto out;
+			return -1;
 		}
 	ph_registry_unlock(p->reg);
 	plan_pins(p);
 	sort_ops(p);
-	r = 0;
-out:
-	strv_clear(&w);
-	strv_clear(&wdef);
-	strv_clear(&dr);
-	strv_clear(&ar);
-	strv_clear(&dw);
-	strv_clear(&md);
-	strv_clear(&roots);
-	strv_clear(&rg_roots);
-	return r;
+	return 0;
 }
 
-int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
+int fs_plan_begin(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
 		  char **ret_err)
 {
 	struct fs_plan *p = xcalloc(1, sizeof(*p));
@@ -637,17 +665,47 @@ int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *hom
 		*ret = p;
 		return 0;
 	}
-	if (build(p, cfg, cwd, home, ret_err) < 0) {
+	if (build_begin(p, cfg, cwd, home, ret_err) < 0) {
 		fs_plan_cleanup(p);
 		fs_plan_free(p);
 		return -1;
 	}
+	*ret = p;
+	return 0;
+}
+
+int fs_plan_finish(struct fs_plan *p, char **ret_err)
+{
+	int r;
+
+	if (!p->pending)
+		return 0;
+	r = build_finish(p, ret_err);
+	pending_free(p->pending);
+	p->pending = NULL;
+	if (r < 0)
+		return -1;
 	for (size_t i = 0; i < p->n_cands; i++)
 		free(p->cands[i].path);
 	free(p->cands);
 	p->cands = NULL;
 	p->n_cands = 0;
 	smap_free(&p->cand_idx);
+	return 0;
+}
+
+int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
+		  char **ret_err)
+{
+	struct fs_plan *p;
+
+	if (fs_plan_begin(cfg, cwd, home, &p, ret_err) < 0)
+		return -1;
+	if (fs_plan_finish(p, ret_err) < 0) {
+		fs_plan_cleanup(p);
+		fs_plan_free(p);
+		return -1;
+	}
 	*ret = p;
 	return 0;
 }
@@ -705,6 +763,7 @@ void fs_plan_free(struct fs_plan *plan)
 {
 	if (!plan)
 		return;
+	pending_free(plan->pending);
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		free(plan->ops[i].src);
 		free(plan->ops[i].dest);

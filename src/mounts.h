@@ -52,6 +52,18 @@ struct fs_plan;
 int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
 		  char **ret_err);
 
+/* fs_plan_build in two steps, so ripgrep runs while srt sets up the rest:
+ * _begin resolves the settings' paths, starts ripgrep, opens the
+ * placeholder registry and creates the private TMPDIR (on failure it cleans
+ * up itself and returns -1 with *ret_err); _finish waits for ripgrep and
+ * makes every decision (placeholders included).  Until _finish returned 0
+ * only fs_plan_tmpdir, fs_plan_cleanup and fs_plan_free may be used; after
+ * a failed _finish, call fs_plan_cleanup and fs_plan_free.  cfg must live
+ * until _finish.  _finish on a finished plan returns 0. */
+int fs_plan_begin(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
+		  char **ret_err);
+int fs_plan_finish(struct fs_plan *plan, char **ret_err);
+
 /* Private temp dir for TMPDIR: exists, writable inside the sandbox, removed
  * by fs_plan_cleanup.  NULL if filesystem.disabled. */
 const char *fs_plan_tmpdir(const struct fs_plan *plan);

@@ -3,6 +3,8 @@
 #include "fs-test-util.h"
 
 #include <errno.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #define FS(x) "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},\"filesystem\":{" x "}}"
 
@@ -191,6 +193,70 @@ static void test_mandatory(void)
 	config_free(cfg);
 }
 
+/* fs_plan_begin / fs_plan_finish: the same plan as fs_plan_build, a spawn
+ * failure reported by _finish, and a plan dropped between the two kills and
+ * reaps ripgrep and removes the private TMPDIR. */
+static void test_begin_finish(void)
+{
+	const char *w = "\"filesystem\":{\"allowWrite\":[\"$T/m\"],\"denyWrite\":[],\"denyRead\":[]}}";
+	_cleanup_free_ char *cwd = tp("m");
+	_cleanup_free_ char *slow = tp("slow-rg");
+	_cleanup_free_ char *js_ok = xasprintf("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},%s", w);
+	_cleanup_free_ char *js_missing = xasprintf("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},"
+						    "\"ripgrep\":{\"command\":\"/nonexistent/rg\"},%s", w);
+	_cleanup_free_ char *js_slow = xasprintf("{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},"
+						 "\"ripgrep\":{\"command\":\"%s\"},%s", slow, w);
+	struct srt_config *cfg = cfg_from(js_ok);
+	struct fs_plan *p = NULL;
+	char *err = NULL;
+	struct timespec t0, t1;
+	char *tmp;
+	FILE *f;
+
+	is_int(cfg ? fs_plan_begin(cfg, cwd, cwd, &p, &err) : -1, 0, "begin: ripgrep started");
+	ok(p && fs_plan_tmpdir(p) && access(fs_plan_tmpdir(p), F_OK) == 0, "begin: private TMPDIR exists");
+	is_int(p ? fs_plan_finish(p, &err) : -1, 0, "finish: plan final");
+	ok(p && has(p, "m/a/.bashrc", MOUNT_RO_BIND, WHY_DENY_WRITE), "begin+finish: ripgrep's finding denied");
+	is_int(p ? fs_plan_finish(p, &err) : -1, 0, "finish again: no-op");
+	plan_done(p);
+	config_free(cfg);
+
+	cfg = cfg_from(js_missing);
+	p = NULL;
+	is_int(cfg ? fs_plan_begin(cfg, cwd, cwd, &p, &err) : -1, 0, "begin with a missing ripgrep: no error yet");
+	is_int(p ? fs_plan_finish(p, &err) : 0, -1, "finish with a missing ripgrep: plan refused");
+	ok(err && strstr(err, "ripgrep.command"), "finish: error names ripgrep.command: %s", err ? err : "");
+	free(err);
+	err = NULL;
+	if (p) {
+		fs_plan_cleanup(p);
+		fs_plan_free(p);
+	}
+	config_free(cfg);
+
+	f = fopen(slow, "w");
+	if (f) {
+		fputs("#!/bin/sh\nexec sleep 30\n", f);
+		fclose(f);
+	}
+	chmod(slow, 0755);
+	cfg = cfg_from(js_slow);
+	p = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(cfg ? fs_plan_begin(cfg, cwd, cwd, &p, &err) : -1, 0, "begin with a slow ripgrep");
+	tmp = p && fs_plan_tmpdir(p) ? xstrdup(fs_plan_tmpdir(p)) : NULL;
+	if (p) {
+		fs_plan_cleanup(p);
+		fs_plan_free(p);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ok(t1.tv_sec - t0.tv_sec < 5, "dropped before finish: returns at once (ripgrep killed)");
+	ok(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "dropped before finish: ripgrep reaped");
+	ok(tmp && access(tmp, F_OK) < 0, "dropped before finish: TMPDIR removed");
+	free(tmp);
+	config_free(cfg);
+}
+
 static void test_globs_and_links(void)
 {
 	struct fs_plan *p;
@@ -260,6 +326,7 @@ int main(void)
 	test_precedence();
 	test_placeholders();
 	test_mandatory();
+	test_begin_finish();
 	test_globs_and_links();
 	test_defaults();
 	fs_test_teardown();
