@@ -205,6 +205,7 @@ static void build_env(struct run *r, strv *env)
 static void build_plans(struct run *r)
 {
 	char *err = NULL;
+	int e;
 
 	find_helper(r);
 	/* ripgrep runs from here until finish_fs_plan(). */
@@ -212,6 +213,10 @@ static void build_plans(struct run *r)
 		run_fail(r, "srt: %s", err);
 	if (net_plan_build(r->cfg, &r->net, &err) < 0)
 		run_fail(r, "srt: %s", err);
+	/* A SIGKILLed srt cannot remove its sockets: the next run will. */
+	e = fs_plan_record_private_dir(r->fs, net_plan_dir(r->net));
+	if (e < 0)
+		run_fail(r, "srt: cannot record %s: %s", net_plan_dir(r->net), strerror(-e));
 	if (root_helper_cap(CAP_SYS_ADMIN))
 		net_plan_set_bridge_helper(r->net, r->helper);
 }

@@ -525,8 +525,8 @@ static void sort_ops(struct fs_plan *p)
 
 static const char *tmp_base(void)
 {
-	const char *vars[] = { "CLAUDE_CODE_TMPDIR", "CLAUDE_TMPDIR" };
-	for (size_t i = 0; i < 2; i++) {
+	const char *vars[] = { "CLAUDE_CODE_TMPDIR", "CLAUDE_TMPDIR", "TMPDIR" };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = getenv(vars[i]);
 		struct stat st;
 		if (v && v[0] == '/' && stat(v, &st) == 0 && S_ISDIR(st.st_mode))
@@ -708,6 +708,18 @@ int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *hom
 	}
 	*ret = p;
 	return 0;
+}
+
+int fs_plan_record_private_dir(struct fs_plan *plan, const char *path)
+{
+	int e;
+
+	if (!plan->reg)
+		return 0;
+	ph_registry_lock(plan->reg);
+	e = ph_record_private_dir(plan->reg, path);
+	ph_registry_unlock(plan->reg);
+	return e;
 }
 
 const char *fs_plan_tmpdir(const struct fs_plan *plan)

@@ -64,6 +64,11 @@ int fs_plan_begin(const struct srt_config *cfg, const char *cwd, const char *hom
 		  char **ret_err);
 int fs_plan_finish(struct fs_plan *plan, char **ret_err);
 
+/* Record another directory this run created (the proxies' socket
+ * directory) so that, should srt be SIGKILLed, the next run removes it
+ * like the private TMPDIR.  0 or -errno. */
+int fs_plan_record_private_dir(struct fs_plan *plan, const char *path);
+
 /* Private temp dir for TMPDIR: exists, writable inside the sandbox, removed
  * by fs_plan_cleanup.  NULL if filesystem.disabled. */
 const char *fs_plan_tmpdir(const struct fs_plan *plan);

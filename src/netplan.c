@@ -228,6 +228,8 @@ int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **r
 	return 0;
 }
 
+const char *net_plan_dir(const struct net_plan *p) { return p->dir; }
+
 const char *net_plan_http_listen_path(const struct net_plan *p)
 {
 	return p->ext_http_port ? NULL : p->http_sock;

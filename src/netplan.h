@@ -20,6 +20,9 @@ struct net_plan;
  * or -1 with *ret_err. */
 int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err);
 
+/* The private socket directory (0700). */
+const char *net_plan_dir(const struct net_plan *plan);
+
 /* Socket paths for proxy_start(): NULL when that side is an external proxy
  * (then a host-side socat serves the path instead). */
 const char *net_plan_http_listen_path(const struct net_plan *plan);

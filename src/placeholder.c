@@ -418,6 +418,17 @@ int ph_make_tmpdir(struct ph_registry *r, const char *base, char **ret_path)
 	return 0;
 }
 
+int ph_record_private_dir(struct ph_registry *r, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return record_append(r, 'T', &st, path);
+}
+
 void ph_cleanup(struct ph_registry *r)
 {
 	if (!r || r->cleaned)

@@ -33,6 +33,10 @@ bool ph_adopt(struct ph_registry *r, const char *path, const struct stat *st);
 /* Make a private temporary directory (mkdtemp under base) and record it so
  * that it is removed after this run, or by the next run after a SIGKILL. */
 int ph_make_tmpdir(struct ph_registry *r, const char *base, char **ret_path);
+/* Record an existing directory srt made as a private tree (removed whole
+ * after this run, or by the next run if this one dies).  Call with the
+ * registry locked.  0 or -errno. */
+int ph_record_private_dir(struct ph_registry *r, const char *path);
 
 /* Remove what this run created or adopted (placeholders still empty and
  * unchanged, that no other live run uses; the temporary directory), then

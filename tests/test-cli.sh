@@ -99,11 +99,25 @@ is "bwrap namespace failure exits 1" "$rc" 1
 like "bwrap namespace failure names the cause and the fix" "$out" 'could not create the sandbox.*max_user_namespaces is 0.*sysctl -w user.max_user_namespaces'
 check "command did not run without namespaces" '[ ! -e ran ]'
 
+# srt SIGKILLed mid-run: the next run removes what it left (socket
+# directory, private TMPDIR, placeholders).
+NS="$TESTDIR/net.json"
+write_settings "$NS" '{"network":{"allowedDomains":["example.com"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":["."],"denyWrite":[]}}'
+"$SRT" -s "$NS" -c 'sleep 30' &
+kpid=$!
+for _ in $(seq 100); do [ -n "$(ls -A "$TMPDIR")" ] && [ -e .bashrc ] && break; sleep 0.05; done
+sleep 0.3
+kill -KILL $kpid; wait $kpid 2>/dev/null
+like "SIGKILLed srt left its socket directory and TMPDIR (precondition)" "$(ls -A "$TMPDIR" | tr '\n' ' ')" 'srt-net-.*srt-tmp|srt-tmp.*srt-net-'
+"$SRT" -s "$NS" true
+is "the next run removed the killed run's socket directory and TMPDIR" "$(ls -A "$TMPDIR")" ""
+check "the next run removed the killed run's placeholders" '[ ! -e .bashrc ] && [ ! -e .npmrc ]'
+
 out=$("$SRT" -s "$S" --dry-run -c 'echo hi')
 rc=$?
 is "--dry-run exits 0" "$rc" 0
 like "--dry-run prints the settings" "$out" '"allowedDomains"'
 like "--dry-run prints the bwrap argv" "$out" '^--unshare-net$'
-check "--dry-run ran nothing and left nothing" '[ -z "$(ls -A "$TESTDIR" | grep -v -e home -e s.json -e wo -e tmp -e registry)" ] && [ -z "$(ls -A "$TMPDIR")" ]'
+check "--dry-run ran nothing and left nothing" '[ -z "$(ls -A "$TESTDIR" | grep -v -e home -e s.json -e net.json -e wo -e tmp -e registry)" ] && [ -z "$(ls -A "$TMPDIR")" ]'
 
 done_testing
