@@ -143,6 +143,18 @@ static bool would_block(void)
 	return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
+/* After a failed read, write or splice: 1 = retry now (EINTR), 0 = wait
+ * until the descriptor is ready (events armed), -1 = a real error. */
+static int io_failed(struct dir *d, bool reading)
+{
+	if (errno == EINTR)
+		return 1;
+	if (!would_block())
+		return -1;
+	dir_want(d, reading, !reading);
+	return 0;
+}
+
 /* Move what can move now.  Returns -1 on an error of either descriptor. */
 static int dir_run(struct dir *d)
 {
@@ -151,23 +163,19 @@ static int dir_run(struct dir *d)
 	for (;;) {
 		while (evbuffer_get_length(d->queue) > 0) {
 			if (evbuffer_write(d->queue, d->dst) < 0) {
-				if (errno == EINTR)
+				int f = io_failed(d, false);
+				if (f > 0)
 					continue;
-				if (!would_block())
-					return -1;
-				dir_want(d, false, true);
-				return 0;
+				return f;
 			}
 		}
 		while (d->in_pipe > 0) {
 			ssize_t n = splice(d->pipe[0], NULL, d->dst, NULL, d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n < 0) {
-				if (errno == EINTR)
+				int f = io_failed(d, false);
+				if (f > 0)
 					continue;
-				if (!would_block())
-					return -1;
-				dir_want(d, false, true);
-				return 0;
+				return f;
 			}
 			d->in_pipe -= (size_t)n;
 		}
@@ -189,12 +197,10 @@ static int dir_run(struct dir *d)
 		else
 			n = read(d->src, scratch, want);
 		if (n < 0) {
-			if (errno == EINTR)
+			int f = io_failed(d, true);
+			if (f > 0)
 				continue;
-			if (!would_block())
-				return -1;
-			dir_want(d, true, false);
-			return 0;
+			return f;
 		}
 		if (n == 0) {
 			d->eof = true;
