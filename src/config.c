@@ -1731,6 +1731,12 @@ static void fs_entries_clear(struct fs_entries *e)
 	e->n = 0;
 }
 
+void config_add_fs_entry(struct fs_entries *list, const char *path, bool literal)
+{
+	list->v = xrealloc(list->v, (list->n + 1) * sizeof(*list->v));
+	list->v[list->n++] = (struct fs_entry){ .path = xstrdup(path), .literal = literal };
+}
+
 void config_free(struct srt_config *cfg)
 {
 	struct net_settings *n;

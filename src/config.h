@@ -136,4 +136,8 @@ char *config_to_json(const struct srt_config *cfg, bool pretty);
  * ignored on Linux).  Called by main; config.c prints nothing else. */
 void config_log_ignored_keys(const struct srt_config *cfg);
 
+/* Append a path to a filesystem list (srt's own additions, e.g. hiding
+ * the receipt key from the sandbox). */
+void config_add_fs_entry(struct fs_entries *list, const char *path, bool literal);
+
 void config_free(struct srt_config *cfg);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "netplan.h"
+#include "paths.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "util.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Everything one run owns, so every exit path can tear it down. */
@@ -36,6 +38,8 @@ struct run {
 	char *command;
 	char *cwd;
 	char *home;
+	char *receipts_dir; /* absolute; NULL without receipts */
+	char *receipts_key;
 	const char *helper;
 	struct fs_plan *fs;
 	struct net_plan *net;
@@ -82,6 +86,8 @@ static void run_cleanup(struct run *r)
 	free(r->command);
 	free(r->cwd);
 	free(r->home);
+	free(r->receipts_dir);
+	free(r->receipts_key);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -382,14 +388,32 @@ static void start_network(struct run *r)
 		run_fail(r, "srt: %s", err);
 }
 
-/* Receipts: flags win over the settings' "receipts" object. */
-static void open_receipts(struct run *r)
+/* Receipts: flags win over the settings' "receipts" object.  The sandbox
+ * may neither read the signing key (it could forge a trail) nor write the
+ * trail: both join the filesystem plan before it is built. */
+static void plan_receipts(struct run *r)
 {
 	const char *dir = r->opts.receipts_dir ? r->opts.receipts_dir : r->cfg->receipts_dir;
 	const char *key = r->opts.receipt_key ? r->opts.receipt_key : r->cfg->receipts_key;
+
+	if (!dir && !key)
+		return;
+	if (!dir || !key)
+		run_fail(r, "srt: receipts need both a directory (--receipts / receipts.dir) and a key "
+			    "(--receipt-key / receipts.key)");
+	r->receipts_dir = path_normalize(dir, r->cwd, r->home);
+	r->receipts_key = path_normalize(key, r->cwd, r->home);
+	if (mkdir(r->receipts_dir, 0700) < 0 && errno != EEXIST)
+		run_fail(r, "srt: --receipts %s: %s", r->receipts_dir, strerror(errno));
+	config_add_fs_entry(&r->cfg->filesystem.deny_read, r->receipts_key, true);
+	config_add_fs_entry(&r->cfg->filesystem.deny_write, r->receipts_dir, true);
+}
+
+static void open_receipts(struct run *r)
+{
 	char *err = NULL;
 
-	r->audit = audit_open(r->base, dir, key, &err);
+	r->audit = audit_open(r->base, r->receipts_dir, r->receipts_key, &err);
 	if (!r->audit && err)
 		run_fail(r, "srt: %s", err);
 }
@@ -481,6 +505,7 @@ int main(int argc, char **argv)
 		run_fail(&r, "Error: No command specified. Use -c <command> or provide command arguments.");
 	log_debug("command: %s", r.command ? r.command : "(none)");
 	find_cwd_and_home(&r);
+	plan_receipts(&r);
 	build_plans(&r);
 	if (r.opts.dry_run) {
 		finish_fs_plan(&r);

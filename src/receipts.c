@@ -41,6 +41,7 @@ static const char zero_hash[65] =
 struct pending {
 	char *ts;
 	struct cj *event;
+	bool droppable; /* a refused connection: may be counted instead of kept */
 };
 
 struct plist {
@@ -569,13 +570,13 @@ static int sign_receipt(struct receipts *r, int64_t seq, const char *ts, const c
 	return 0;
 }
 
-static void plist_push(struct plist *l, char *ts, struct cj *event)
+static void plist_push(struct plist *l, char *ts, struct cj *event, bool droppable)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = (struct pending){ts, event};
+	l->v[l->n++] = (struct pending){ts, event, droppable};
 }
 
 static void plist_clear(struct plist *l)
@@ -652,22 +653,23 @@ static void take_pending(struct receipts *r)
 {
 	pthread_mutex_lock(&r->mu);
 	for (size_t i = 0; i < r->pend.n; i++) {
-		if (r->batch.n >= PENDING_MAX) { /* writes keep failing */
-			free(r->pend.v[i].ts);
-			cj_free(r->pend.v[i].event);
+		struct pending *p = &r->pend.v[i];
+		if (p->droppable && r->batch.n >= PENDING_MAX) { /* writes keep failing */
+			free(p->ts);
+			cj_free(p->event);
 			r->dropped++;
 			continue;
 		}
-		plist_push(&r->batch, r->pend.v[i].ts, r->pend.v[i].event);
+		plist_push(&r->batch, p->ts, p->event, p->droppable);
 	}
 	r->pend.n = 0;
-	if (r->dropped && r->batch.n < PENDING_MAX) {
+	if (r->dropped) {
 		/* Say so in the chain itself, where the gap is. */
 		char ts[32];
 		struct cj *e = receipt_event(r, "dropped");
 		cj_object_set(e, "count", cj_int((int64_t)r->dropped));
 		now_rfc3339(ts);
-		plist_push(&r->batch, xstrdup(ts), e);
+		plist_push(&r->batch, xstrdup(ts), e, false);
 		r->dropped = 0;
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -747,8 +749,11 @@ static void *writer_main(void *arg)
 }
 
 /* Queue one event (takes it), stamped with when (NULL: now).  This is all
- * the caller pays. */
-static void enqueue_at(struct receipts *r, struct cj *event, const struct timeval *when)
+ * the caller pays.  Only refused connections are droppable: past the cap
+ * they are counted (a "dropped" receipt says how many), so a sandboxed
+ * flood of refusals cannot push the start, allow, control or exit
+ * receipts out of the trail. */
+static void enqueue_at(struct receipts *r, struct cj *event, const struct timeval *when, bool droppable)
 {
 	char ts[32];
 
@@ -759,13 +764,13 @@ static void enqueue_at(struct receipts *r, struct cj *event, const struct timeva
 		now_rfc3339(ts);
 	}
 	pthread_mutex_lock(&r->mu);
-	if (r->pend.n >= PENDING_MAX) {
+	if (droppable && r->pend.n >= PENDING_MAX) {
 		r->dropped++;
 		pthread_mutex_unlock(&r->mu);
 		cj_free(event);
 		return;
 	}
-	plist_push(&r->pend, xstrdup(ts), event);
+	plist_push(&r->pend, xstrdup(ts), event, droppable);
 	if (r->pend.n == 1 || r->pend.n == FLUSH_BATCH)
 		pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -778,7 +783,7 @@ static void enqueue_at(struct receipts *r, struct cj *event, const struct timeva
 
 static void enqueue(struct receipts *r, struct cj *event)
 {
-	enqueue_at(r, event, NULL);
+	enqueue_at(r, event, NULL, false);
 }
 
 /* Start the writer with every signal blocked: signals are the main
@@ -928,7 +933,7 @@ void receipts_network(struct receipts *r, const char *host, int port, const char
 	cj_object_set(e, "verdict", cj_string(allowed ? "allow" : "deny"));
 	cj_object_set(e, "rule", rule ? cj_string(rule) : cj_null());
 	cj_object_set(e, "reason", cj_null());
-	enqueue(r, e);
+	enqueue_at(r, e, NULL, !allowed);
 }
 
 void receipts_network_event(struct receipts *r, const struct proxy_event *ev)
@@ -944,7 +949,7 @@ void receipts_network_event(struct receipts *r, const struct proxy_event *ev)
 	cj_object_set(e, "verdict", cj_string(ev->allowed ? "allow" : "deny"));
 	cj_object_set(e, "rule", ev->rule ? cj_string(ev->rule) : cj_null());
 	cj_object_set(e, "reason", ev->reason ? cj_string(ev->reason) : cj_null());
-	enqueue_at(r, e, &ev->when);
+	enqueue_at(r, e, &ev->when, !ev->allowed);
 }
 
 void receipts_control(struct receipts *r, const char *settings_json)
@@ -988,8 +993,14 @@ void receipts_close(struct receipts *r)
 		pthread_join(r->thread, NULL);
 	}
 	if (r->fd >= 0) {
-		if (receipts_flush(r, &err) < 0)
-			log_warn("receipts: %s; %zu receipts lost", err, r->batch.n);
+		/* Until nothing is pending: a flush may leave the "dropped" marker
+		 * or a capped batch behind. */
+		do {
+			if (receipts_flush(r, &err) < 0) {
+				log_warn("receipts: %s; %zu receipts lost", err, r->batch.n);
+				break;
+			}
+		} while (r->pend.n > 0 || r->dropped > 0);
 		if (fsync(r->fd) < 0)
 			log_warn("receipts: fsync %s: %s", r->path, strerror(errno));
 		if (r->dir_fd >= 0)

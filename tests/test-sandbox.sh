@@ -78,4 +78,17 @@ for u in $users; do
 	is "$u: death by SIGINT gives 130" "$rc" 130
 done
 
+# Receipts: the sandbox can neither read the signing key nor touch the trail,
+# even when both lie inside a writable directory.
+mkdir -p "$TESTDIR/rw"
+printf '{%s,"filesystem":{"denyRead":[],"allowWrite":["%s"],"denyWrite":[]}}\n' "$NET" "$TESTDIR/rw" > rw.json
+"$SRT" keygen "$TESTDIR/rw/key" >/dev/null
+out=$(cd "$TESTDIR/rw" && "$SRT" -s ../rw.json --receipts trail --receipt-key key \
+	-c 'cat key; echo forged >> trail/receipts.jsonl; rm -f trail/receipts.jsonl; echo done' 2>&1)
+unlike "receipts: the key is not readable inside" "$out" 'PRIVATE KEY'
+like "receipts: the command ran" "$out" 'done'
+out=$("$SRT" verify "$TESTDIR/rw/trail" --pubkey "$TESTDIR/rw/key.pub" 2>&1); rc=$?
+is "receipts: the trail is intact after the command tried to change it" "$rc" 0
+like "receipts: start and exit recorded" "$out" '^2 receipts verified'
+
 done_testing
