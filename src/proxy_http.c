@@ -18,6 +18,9 @@
 /* Bytes queued towards one side before reading the other pauses (request
  * head and body, response head: the bufferevent phase). */
 #define HTTP_HIGH_WATER (1024 * 1024)
+/* Answers queued for a client that does not read them (pipelined denied
+ * requests) before the proxy stops reading its requests. */
+#define HTTP_ANSWER_BACKLOG (64 * 1024)
 
 enum hstate {
 	H_HEAD,     /* waiting for a request head */
@@ -43,11 +46,13 @@ struct hconn {
 	bool head_req;          /* HEAD: no response body */
 	bool body_chunked;      /* request body framed by chunks: forwarded raw */
 	uint64_t body_left;     /* Content-Length bytes still to forward */
+	uint64_t resp_left;     /* response body bytes expected (RELAY_UNLIMITED: until close) */
 	bool resp_head_done;
 	bool up_eof;
 };
 
 static void hconn_readcb(struct bufferevent *bev, void *arg);
+static void hconn_head_writecb(struct bufferevent *bev, void *arg);
 static void hconn_process(struct hconn *h);
 
 static void hconn_destroy(struct pconn *c)
@@ -230,6 +235,40 @@ static const char *head_get(const struct head *hd, const char *name)
 	return NULL;
 }
 
+/* The value of a Content-Length header (or of every one, when repeated:
+ * they must agree).  Returns 0 with *ret (RELAY_UNLIMITED when there is
+ * none), or -1 when a value is not a plain decimal or two differ. */
+static int head_content_length(const struct head *hd, uint64_t *ret)
+{
+	uint64_t v = RELAY_UNLIMITED;
+
+	for (size_t i = 0; i < hd->n; i++) {
+		const char *s = hd->hdr[i].value;
+		uint64_t x = 0;
+		size_t l = strlen(s);
+		if (strcasecmp(hd->hdr[i].name, "Content-Length") != 0)
+			continue;
+		if (l == 0 || l > 18 || strspn(s, "0123456789") != l)
+			return -1;
+		for (; *s; s++)
+			x = x * 10 + (uint64_t)(*s - '0');
+		if (v != RELAY_UNLIMITED && v != x)
+			return -1;
+		v = x;
+	}
+	*ret = v;
+	return 0;
+}
+
+static size_t head_count(const struct head *hd, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < hd->n; i++)
+		n += strcasecmp(hd->hdr[i].name, name) == 0;
+	return n;
+}
+
 /* Does a comma list (Connection header) contain token? */
 static bool list_has(const char *list, const char *token)
 {
@@ -377,22 +416,25 @@ static void handle_request(struct hconn *h, char *headbuf)
 			return;
 		}
 		const char *te = head_get(&hd, "Transfer-Encoding");
-		const char *cl = head_get(&hd, "Content-Length");
+		uint64_t cl;
 		h->body_chunked = te != NULL;
 		h->body_left = 0;
-		if (te && cl) {
+		if (head_content_length(&hd, &cl) < 0) {
+			fail_close(h, "400 Bad Request"); /* bad or conflicting Content-Length */
+			return;
+		}
+		/* Only plain chunked framing is relayed (the proxy forwards the
+		 * chunks raw and cannot judge another coding's end). */
+		if (te && (head_count(&hd, "Transfer-Encoding") > 1 || strcasecmp(te, "chunked") != 0)) {
+			fail_close(h, "400 Bad Request");
+			return;
+		}
+		if (te && cl != RELAY_UNLIMITED) {
 			fail_close(h, "400 Bad Request"); /* request smuggling shape */
 			return;
 		}
-		if (cl) {
-			char *e;
-			unsigned long long v = strtoull(cl, &e, 10);
-			if (!*cl || *e || cl[0] == '-' || cl[0] == '+') {
-				fail_close(h, "400 Bad Request");
-				return;
-			}
-			h->body_left = v;
-		}
+		if (cl != RELAY_UNLIMITED)
+			h->body_left = cl;
 		/* Build the upstream request now; it is sent once the dial succeeds. */
 		h->req = evbuffer_new();
 		evbuffer_add_printf(h->req, "%s ", hd.method);
@@ -404,12 +446,13 @@ static void handle_request(struct hconn *h, char *headbuf)
 		evbuffer_add_printf(h->req, " HTTP/1.1\r\n");
 		const char *conn = head_get(&hd, "Connection");
 		for (size_t i = 0; i < hd.n; i++) {
-			if (is_hop_by_hop(hd.hdr[i].name, conn) || strcasecmp(hd.hdr[i].name, "Host") == 0)
+			if (is_hop_by_hop(hd.hdr[i].name, conn) || strcasecmp(hd.hdr[i].name, "Host") == 0 ||
+			    strcasecmp(hd.hdr[i].name, "Content-Length") == 0)
 				continue;
 			evbuffer_add_printf(h->req, "%s: %s\r\n", hd.hdr[i].name, hd.hdr[i].value);
 		}
-		if (h->body_chunked)
-			evbuffer_add_printf(h->req, "Transfer-Encoding: %s\r\n", te);
+		if (cl != RELAY_UNLIMITED) /* once, however often the client repeated it */
+			evbuffer_add_printf(h->req, "Content-Length: %llu\r\n", (unsigned long long)cl);
 	}
 
 	if (!policy_decide(h->rules->policy, rawhost, port, &pr)) {
@@ -577,14 +620,35 @@ static int rewrite_response_head(struct hconn *h, char *buf)
 	if (status < 100 || status > 999)
 		return -1;
 	const char *conn = head_get(&hd, "Connection");
-	bool framed = head_get(&hd, "Content-Length") || head_get(&hd, "Transfer-Encoding") || h->head_req ||
-		      status == 204 || status == 304;
-	if (status < 200 || !framed)
-		h->client_close = true; /* 1xx: the final head follows raw; unframed: ends at close */
+	uint64_t cl;
+	bool cl_sent = false;
+	if (head_content_length(&hd, &cl) < 0)
+		return -1;
+	/* The body the client gets is exactly the one the head announces: a
+	 * known length is relayed to the byte and the connection may carry
+	 * the next request; a body that ends only when upstream closes
+	 * (chunked, which is not parsed here, or unframed) ends the client
+	 * connection too, so nothing after it can pass for the next answer. */
+	h->resp_left = RELAY_UNLIMITED;
+	if (status < 200)
+		h->client_close = true; /* the final head follows raw */
+	else if (h->head_req || status == 204 || status == 304)
+		h->resp_left = 0;
+	else if (!head_get(&hd, "Transfer-Encoding") && cl != RELAY_UNLIMITED)
+		h->resp_left = cl;
+	else
+		h->client_close = true;
+	if (h->body_chunked)
+		h->client_close = true; /* the raw chunked request body leaves the connection unusable */
 	evbuffer_add_printf(out, "%s %s\r\n", hd.version, hd.method);
 	for (size_t i = 0; i < hd.n; i++) {
 		if (is_hop_by_hop(hd.hdr[i].name, conn))
 			continue;
+		if (strcasecmp(hd.hdr[i].name, "Content-Length") == 0) {
+			if (cl_sent)
+				continue; /* repeated with the same value: once */
+			cl_sent = true;
+		}
 		evbuffer_add_printf(out, "%s: %s\r\n", hd.hdr[i].name, hd.hdr[i].value);
 	}
 	evbuffer_add_printf(out, "Connection: %s\r\n\r\n", h->client_close ? "close" : "keep-alive");
@@ -606,6 +670,10 @@ static void body_relay_done(const struct relay_result *res, void *arg)
 	}
 	if (!h->body_chunked)
 		h->body_left = res->limit_ab_left;
+	/* Upstream closed before the announced length, or sent more than it:
+	 * the client cannot tell where the next answer starts. */
+	if (h->resp_left != RELAY_UNLIMITED && (res->limit_ba_left > 0 || res->ba_overrun))
+		h->client_close = true;
 	response_complete(h);
 }
 
@@ -614,19 +682,21 @@ static void body_relay_done(const struct relay_result *res, void *arg)
  * relay on the descriptors.  Returns false when h is gone. */
 static bool start_body_relay(struct hconn *h)
 {
-	struct evbuffer *to_client = evbuffer_new(), *to_up = evbuffer_new();
+	struct evbuffer *to_client = evbuffer_new(), *to_up = evbuffer_new(), *body = evbuffer_new();
 	struct evbuffer *cin = bufferevent_get_input(h->client);
 	struct relay_opts o = {
-		.idle_timeout_s = PROXY_IDLE_TIMEOUT_S, .limit_ab = RELAY_UNLIMITED, .borrow_a = true,
-		.done = body_relay_done, .arg = h,
+		.idle_timeout_s = PROXY_IDLE_TIMEOUT_S, .limit_ab = RELAY_UNLIMITED, .limit_ba = RELAY_UNLIMITED,
+		.borrow_a = true, .done = body_relay_done, .arg = h,
 	};
 	int ufd;
 
-	if (!to_client || !to_up) {
+	if (!to_client || !to_up || !body) {
 		if (to_client)
 			evbuffer_free(to_client);
 		if (to_up)
 			evbuffer_free(to_up);
+		if (body)
+			evbuffer_free(body);
 		hconn_close(h);
 		return false;
 	}
@@ -635,8 +705,23 @@ static bool start_body_relay(struct hconn *h)
 	evbuffer_unfreeze(bufferevent_get_output(h->client), 1);
 	evbuffer_add_buffer(to_client, bufferevent_get_output(h->client));
 	evbuffer_freeze(bufferevent_get_output(h->client), 1);
-	ufd = relay_take_fd(h->up, to_up, to_client);
+	ufd = relay_take_fd(h->up, to_up, body);
 	h->up = NULL;
+	if (h->resp_left != RELAY_UNLIMITED) {
+		size_t n = evbuffer_get_length(body);
+		if (n > h->resp_left) {
+			/* More than the announced body came with the head: the rest
+			 * is dropped and the client connection ends after this response. */
+			n = (size_t)h->resp_left;
+			h->client_close = true;
+		}
+		evbuffer_remove_buffer(body, to_client, n);
+		h->resp_left -= n;
+		o.limit_ba = h->resp_left;
+	} else {
+		evbuffer_add_buffer(to_client, body);
+	}
+	evbuffer_free(body);
 	if (!h->body_chunked) {
 		size_t n = evbuffer_get_length(cin);
 		if (n > h->body_left)
@@ -681,7 +766,7 @@ static bool up_read(struct hconn *h)
 	evbuffer_remove(in, buf, (size_t)end.pos);
 	buf[end.pos] = '\0';
 	evbuffer_drain(in, 4);
-	if (rewrite_response_head(h, buf) < 0) {
+	if (memchr(buf, '\0', (size_t)end.pos) || rewrite_response_head(h, buf) < 0) {
 		send_simple(h, "502 Bad Gateway", NULL, "Bad Gateway\n", true);
 		hconn_finish(h);
 		return true;
@@ -711,7 +796,7 @@ static void response_complete(struct hconn *h)
 		bufferevent_free(h->up);
 	h->up = NULL;
 	h->state = H_HEAD;
-	bufferevent_setcb(h->client, hconn_readcb, NULL, client_eventcb, h);
+	bufferevent_setcb(h->client, hconn_readcb, hconn_head_writecb, client_eventcb, h);
 	bufferevent_setwatermark(h->client, EV_WRITE, 0, 0);
 	bufferevent_enable(h->client, EV_READ | EV_WRITE);
 	struct timeval tv = {.tv_sec = PROXY_HEAD_TIMEOUT_S};
@@ -764,6 +849,12 @@ static void hconn_process(struct hconn *h)
 
 	if (h->state != H_HEAD)
 		return;
+	/* A client that sends requests (each one denied) but never reads the
+	 * answers: stop reading until it does (hconn_head_writecb). */
+	if (evbuffer_get_length(bufferevent_get_output(h->client)) > HTTP_ANSWER_BACKLOG) {
+		bufferevent_disable(h->client, EV_READ);
+		return;
+	}
 	/* Skip blank lines between requests (RFC 9112 2.2). */
 	while (evbuffer_get_length(in) > 0) {
 		char c[2];
@@ -786,6 +877,11 @@ static void hconn_process(struct hconn *h)
 	buf[end.pos] = '\0';
 	evbuffer_drain(in, 4);
 	event_del(h->head_timer);
+	if (memchr(buf, '\0', (size_t)end.pos)) {
+		free(buf);
+		fail_close(h, "400 Bad Request"); /* a NUL would hide the rest of its line */
+		return;
+	}
 	handle_request(h, buf);
 	free(buf);
 }
@@ -793,6 +889,17 @@ static void hconn_process(struct hconn *h)
 static void hconn_readcb(struct bufferevent *bev, void *arg)
 {
 	hconn_process(arg);
+}
+
+/* Waiting for a head: the answers queued for the client drained. */
+static void hconn_head_writecb(struct bufferevent *bev, void *arg)
+{
+	struct hconn *h = arg;
+
+	if (h->state != H_HEAD || (bufferevent_get_enabled(bev) & EV_READ))
+		return;
+	bufferevent_enable(bev, EV_READ);
+	hconn_process(h); /* requests already buffered */
 }
 
 void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd)
@@ -812,7 +919,7 @@ void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd)
 	}
 	/* Bound the unparsed input: reading pauses at the head limit + 1. */
 	bufferevent_setwatermark(h->client, EV_READ, 0, PROXY_MAX_HEAD + 1);
-	bufferevent_setcb(h->client, hconn_readcb, NULL, client_eventcb, h);
+	bufferevent_setcb(h->client, hconn_readcb, hconn_head_writecb, client_eventcb, h);
 	bufferevent_enable(h->client, EV_READ | EV_WRITE);
 	event_add(h->head_timer, &tv);
 }

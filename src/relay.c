@@ -89,8 +89,14 @@ static void relay_end(struct relay *r, bool failed)
 {
 	struct relay_result res = {
 		.bytes_ab = r->d[0].moved, .bytes_ba = r->d[1].moved,
-		.limit_ab_left = r->d[0].limit, .failed = failed,
+		.limit_ab_left = r->d[0].limit, .limit_ba_left = r->d[1].limit, .failed = failed,
 	};
+	char c;
+
+	/* Bytes b sent beyond its limit are never read; say whether some wait. */
+	if (!failed && r->d[1].limit == 0 && !r->d[1].eof &&
+	    recv(r->fd_b, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+		res.ba_overrun = true;
 	relay_done_cb done = r->done;
 	void *arg = r->arg;
 
@@ -237,10 +243,15 @@ static void dir_maybe_shut(struct dir *d)
 {
 	struct relay *r = d->r;
 
-	if (!d->eof || d->shut || evbuffer_get_length(d->queue) > 0 || d->in_pipe > 0)
+	bool borrowed_dst = r->borrow_a && d->dst == r->fd_a;
+	/* Towards a borrowed a, a used-up limit ends the direction (a response
+	 * of known length); elsewhere only EOF does. */
+	bool ended = d->eof || (borrowed_dst && d->limit == 0);
+
+	if (!ended || d->shut || evbuffer_get_length(d->queue) > 0 || d->in_pipe > 0)
 		return;
 	d->shut = true;
-	if (r->borrow_a && d->dst == r->fd_a)
+	if (borrowed_dst)
 		return; /* the borrowed side stays open for the next request */
 	shutdown(d->dst, SHUT_WR);
 }
@@ -307,6 +318,7 @@ struct relay *relay_start(struct event_base *base, int fd_a, struct evbuffer *to
 	if (dir_init(r, base, 0, fd_a, fd_b, to_b) < 0 || dir_init(r, base, 1, fd_b, fd_a, to_a) < 0)
 		goto fail;
 	r->d[0].limit = opts->limit_ab;
+	r->d[1].limit = opts->limit_ba;
 	if (opts->idle_timeout_s) {
 		r->timer = event_new(base, -1, EV_PERSIST, timer_cb, r);
 		if (!r->timer || event_add(r->timer, &tv) < 0)
@@ -344,7 +356,7 @@ struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_t
 	struct event_base *base = bufferevent_get_base(a);
 	struct evbuffer *to_a = evbuffer_new(), *to_b = evbuffer_new();
 	struct evbuffer *from_a = evbuffer_new(), *from_b = evbuffer_new();
-	struct relay_opts o = {.idle_timeout_s = idle_timeout_s, .limit_ab = RELAY_UNLIMITED};
+	struct relay_opts o = {.idle_timeout_s = idle_timeout_s, .limit_ab = RELAY_UNLIMITED, .limit_ba = RELAY_UNLIMITED};
 	struct relay *r = NULL;
 	int fa, fb;
 

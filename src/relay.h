@@ -40,6 +40,8 @@ struct relay;
 struct relay_result {
 	uint64_t bytes_ab, bytes_ba; /* read from a (to b) and from b (to a) */
 	uint64_t limit_ab_left;      /* what remained of opts.limit_ab */
+	uint64_t limit_ba_left;      /* what remained of opts.limit_ba */
+	bool ba_overrun;             /* b had bytes beyond limit_ba waiting when it ran out */
 	bool failed;                 /* error or idle timeout (else ended cleanly) */
 };
 
@@ -48,6 +50,9 @@ typedef void (*relay_done_cb)(const struct relay_result *res, void *arg);
 struct relay_opts {
 	int idle_timeout_s;  /* nothing moved either way this long: fail (0 = never) */
 	uint64_t limit_ab;   /* most bytes read from a (RELAY_UNLIMITED: until EOF) */
+	/* Most bytes read from b.  With borrow_a, reaching it ends the b -> a
+	 * direction as b's EOF would (one response of a known length). */
+	uint64_t limit_ba;
 	/* Borrowed a: the relay ends, without shutting a down or closing it,
 	 * once b's EOF was reached and everything from b was written to a
 	 * (one HTTP response).  Otherwise the relay ends when both directions

@@ -3,10 +3,21 @@
   proxy-raw.py http SOCK TEXT     send TEXT (\\r\\n escapes), print everything until close
   proxy-raw.py socks-bind SOCK    SOCKS5 BIND: print VER REP in hex
   proxy-raw.py socks-udp SOCK     SOCKS5 UDP ASSOCIATE
-  proxy-raw.py socks-ipv6 SOCK P  SOCKS5 CONNECT [::1]:P"""
+  proxy-raw.py socks-ipv6 SOCK P  SOCKS5 CONNECT [::1]:P
+  proxy-raw.py upstream PORTFILE LOG
+      a hostile upstream on 127.0.0.1:0 (port written to PORTFILE); appends
+      each request head it gets to LOG, then answers by path:
+      /inject       Content-Length 5 plus a second response in the same write
+      /inject-late  the same, the second response 0.3 s later
+      /short        announces 10 bytes, sends 5, closes
+      /chunked      a chunked response, then waits for the client to close
+      other         "ok" with Content-Length 2"""
 import socket
+import socketserver
 import struct
 import sys
+import threading
+import time
 
 
 def conn(path):
@@ -38,8 +49,58 @@ def socks(path, cmd, atyp, addr, port):
     print("%02x %02x" % (r[0], r[1]))
 
 
+INJECT = b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\ninjected"
+
+
+def upstream(portfile, log):
+    lock = threading.Lock()
+
+    class H(socketserver.BaseRequestHandler):
+        def handle(self):
+            s, data = self.request, b""
+            while b"\r\n\r\n" not in data:
+                b = s.recv(65536)
+                if not b:
+                    return
+                data += b
+            head = data.split(b"\r\n\r\n", 1)[0]
+            with lock, open(log, "ab") as f:
+                f.write(head + b"\n--\n")
+            path = head.split(b" ")[1]
+            if path == b"/inject":
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + INJECT)
+            elif path == b"/inject-late":
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                time.sleep(0.3)
+                s.sendall(INJECT)
+            elif path == b"/short":
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
+            elif path == b"/chunked":
+                s.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+                s.settimeout(5)
+                try:
+                    while s.recv(65536):
+                        pass
+                except OSError:
+                    pass
+            else:
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
+    srv.daemon_threads = True
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    import os
+    os.rename(portfile + ".tmp", portfile)
+    srv.serve_forever()
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
+    if mode == "upstream":
+        upstream(path, sys.argv[3])
+        return
     if mode == "http":
         s = conn(path)
         s.sendall(sys.argv[3].encode().decode("unicode_escape").encode("latin-1"))

@@ -135,6 +135,42 @@ is "SOCKS UDP ASSOCIATE: reply 7" "$out" "05 07"
 out=$(raw socks-ipv6 "$D/a-socks.sock" "$P")
 is "SOCKS IPv6 ::1 not allowed: reply 2" "$out" "05 02"
 
+# --- response framing and request head hygiene: a hostile upstream (proxy-raw.py upstream) ---
+python3 "$SRT_TEST_SRCDIR/proxy-raw.py" upstream "$D/eport" "$D/elog" & PIDS="$PIDS $!"
+for _ in $(seq 100); do [ -s "$D/eport" ] && break; sleep 0.05; done
+EP=$(cat "$D/eport")
+start_proxy f "{\"network\":{\"allowedDomains\":[\"127.0.0.1\"],\"deniedDomains\":[]},$S}"
+FS=$D/f-http.sock
+nresp() { printf '%s' "$1" | grep -o 'HTTP/1.1 [0-9]' | wc -l; }
+elog() { awk -v p="$1" '$2 ~ p {on=1} on {print} /^--$/ {on=0}' "$D/elog"; }
+out=$(raw http "$FS" "GET http://127.0.0.1:$EP/inject HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$P/next1 HTTP/1.1\r\nHost: x\r\n\r\n")
+like "framing: the announced 5 body bytes reach the client" "$out" 'hello'
+unlike "framing: a second response in the same write never reaches the client" "$out" 'injected'
+is "framing: the client connection ends after an overrunning response" "$(nresp "$out")" 1
+out=$(raw http "$FS" "GET http://127.0.0.1:$EP/inject-late HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$P/next2 HTTP/1.1\r\nHost: x\r\n\r\n")
+unlike "framing: a late second response never reaches the client" "$out" 'injected'
+like "framing: the pipelined request to another host gets its own answer" "$out" 'hello from upstream /next2'
+out=$(raw http "$FS" "GET http://127.0.0.1:$EP/short HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$P/next3 HTTP/1.1\r\nHost: x\r\n\r\n")
+is "framing: a body cut short ends the client connection" "$(nresp "$out")" 1
+out=$(raw http "$FS" "GET http://127.0.0.1:$EP/chunked HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$P/next4 HTTP/1.1\r\nHost: x\r\n\r\n")
+like "framing: a chunked response says Connection: close" "$out" 'Connection: close'
+unlike "framing: no keep-alive after a chunked response" "$out" 'keep-alive'
+is "framing: the connection ends after a chunked response" "$(nresp "$out")" 1
+out=$(raw http "$FS" "POST http://127.0.0.1:$EP/te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n")
+like "chunked request: answered" "$out" '^HTTP/1.1 200'
+like "chunked request: the answer says Connection: close" "$out" 'Connection: close'
+is "chunked request: Transfer-Encoding forwarded once" "$(elog /te | grep -ci '^transfer-encoding')" 1
+out=$(raw http "$FS" "POST http://127.0.0.1:$EP/cl2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab")
+like "repeated equal Content-Length: answered" "$out" '^HTTP/1.1 200'
+is "repeated equal Content-Length: forwarded once" "$(elog /cl2 | grep -ci '^content-length')" 1
+out=$(raw http "$FS" "POST http://127.0.0.1:$EP/cl3 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc")
+like "conflicting Content-Length: 400" "$out" '^HTTP/1.1 400'
+out=$(raw http "$FS" "POST http://127.0.0.1:$EP/te2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
+like "Transfer-Encoding other than chunked: 400" "$out" '^HTTP/1.1 400'
+out=$(raw http "$FS" "GET http://127.0.0.1:$EP/nul HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n")
+like "NUL byte in the head: 400" "$out" '^HTTP/1.1 400'
+is "hygiene: refused requests never reached upstream" "$(grep -c -e /cl3 -e /te2 -e /nul "$D/elog")" 0
+
 # --- live update (proxy_set_network) ---
 out=$($C -i "http://127.0.0.1:$P2/live")
 like "before live update: 403" "$out" '^HTTP/1.1 403'
