@@ -4,6 +4,10 @@
   proxy-raw.py socks-bind SOCK    SOCKS5 BIND: print VER REP in hex
   proxy-raw.py socks-udp SOCK     SOCKS5 UDP ASSOCIATE
   proxy-raw.py socks-ipv6 SOCK P  SOCKS5 CONNECT [::1]:P
+  proxy-raw.py flood SOCK TEXT MAXBYTES
+      send TEXT over and over without reading until MAXBYTES were sent or
+      sending stalled for 2 s; then read the answers; prints
+      "<bytes sent> <requests sent> <answers read>"
   proxy-raw.py upstream PORTFILE LOG
       a hostile upstream on 127.0.0.1:0 (port written to PORTFILE); appends
       each request head it gets to LOG, then answers by path:
@@ -96,8 +100,47 @@ def upstream(portfile, log):
     srv.serve_forever()
 
 
+def flood(path, text, maxbytes):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(path)
+    s.setblocking(False)
+    req = text.encode().decode("unicode_escape").encode("latin-1")
+    sent = nreq = 0
+    pending = b""
+    stalled = time.monotonic()
+    while sent < maxbytes and time.monotonic() - stalled < 2:
+        if not pending:
+            pending = req
+            nreq += 1
+        try:
+            n = s.send(pending)
+        except BlockingIOError:
+            time.sleep(0.01)
+            continue
+        sent += n
+        pending = pending[n:]
+        stalled = time.monotonic()
+    if pending:
+        nreq -= 1  # partly sent: never complete
+    s.settimeout(10)
+    data = b""
+    while data.count(b"HTTP/1.1 403") < nreq:
+        try:
+            b = s.recv(1 << 20)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not b:
+            break
+        data += b
+    print(sent, nreq, data.count(b"HTTP/1.1 403"))
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
+    if mode == "flood":
+        flood(path, sys.argv[3], int(sys.argv[4]))
+        return
     if mode == "upstream":
         upstream(path, sys.argv[3])
         return

@@ -171,6 +171,12 @@ out=$(raw http "$FS" "GET http://127.0.0.1:$EP/nul HTTP/1.1\r\nHost: x\r\nX-A: a
 like "NUL byte in the head: 400" "$out" '^HTTP/1.1 400'
 is "hygiene: refused requests never reached upstream" "$(grep -c -e /cl3 -e /te2 -e /nul "$D/elog")" 0
 
+# --- pipelined denied requests from a client that does not read the answers ---
+out=$(raw flood "$FS" "GET http://blocked.test/ HTTP/1.1\r\nHost: x\r\n\r\n" 8388608)
+sent=${out%% *}
+check "deny backlog: the proxy stops reading a client that does not read ($sent bytes taken)" "[ $sent -lt 2097152 ]"
+like "deny backlog: every request sent is answered once the client reads" "$out" '^[0-9]+ ([0-9]+) \1$'
+
 # --- live update (proxy_set_network) ---
 out=$($C -i "http://127.0.0.1:$P2/live")
 like "before live update: 403" "$out" '^HTTP/1.1 403'
