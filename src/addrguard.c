@@ -220,10 +220,11 @@ const char *addrguard_check(const struct addrguard *g, const char *host, int por
 	if (sockaddr_to_addr(sa, a) < 0)
 		return "an unsupported address";
 	cls = addr_class(a);
-	if (is_localhost_name(host))
-		return cls && strcmp(cls, "a loopback address") == 0 ? NULL : "a non-loopback address";
+	/* Denied addresses first: an allowed localhost does not reach them. */
 	if (list_match(&g->denied, a, 0))
 		return "a denied address";
+	if (is_localhost_name(host))
+		return cls && strcmp(cls, "a loopback address") == 0 ? NULL : "a non-loopback address";
 	if (list_match(&g->allowed, a, port))
 		return NULL;
 	if (cls)

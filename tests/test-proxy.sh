@@ -177,6 +177,18 @@ sent=${out%% *}
 check "deny backlog: the proxy stops reading a client that does not read ($sent bytes taken)" "[ $sent -lt 2097152 ]"
 like "deny backlog: every request sent is answered once the client reads" "$out" '^[0-9]+ ([0-9]+) \1$'
 
+# --- localhost does not reach a denied address ---
+# (::1 is denied as well: the resolver may give localhost both)
+start_proxy l "{\"network\":{\"allowedDomains\":[\"localhost\"],\"deniedDomains\":[\"127.0.0.1:$P\"],\"deniedResolvedAddresses\":[\"::1\"]},$S}"
+out=$(raw http "$D/l-http.sock" "GET http://localhost:$P/lhdeny HTTP/1.1\r\nHost: x\r\n\r\n")
+like "localhost resolving to a denied literal: 403" "$out" '^HTTP/1.1 403'
+like "localhost resolving to a denied literal: resolved to a denied address" "$out" 'resolved to a denied address'
+is "localhost resolving to a denied literal: no upstream hit" "$(hits /lhdeny)" 0
+start_proxy l2 "{\"network\":{\"allowedDomains\":[\"localhost\"],\"deniedDomains\":[],\"deniedResolvedAddresses\":[\"127.0.0.0/8\",\"::1\"]},$S}"
+out=$(raw http "$D/l2-http.sock" "GET http://localhost:$P/lhdeny2 HTTP/1.1\r\nHost: x\r\n\r\n")
+like "localhost resolving into deniedResolvedAddresses: 403" "$out" '^HTTP/1.1 403'
+is "localhost resolving into deniedResolvedAddresses: no upstream hit" "$(hits /lhdeny2)" 0
+
 # --- live update (proxy_set_network) ---
 out=$($C -i "http://127.0.0.1:$P2/live")
 like "before live update: 403" "$out" '^HTTP/1.1 403'
