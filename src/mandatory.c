@@ -74,7 +74,8 @@ static char *read_git_pointer(const char *file, const char *prefix, const char *
 	size_t len;
 	char *p, *nl;
 
-	if (read_file_max(file, GITFILE_MAX, &data, &len) < 0)
+	/* In a writable tree: a FIFO planted here must not hang srt. */
+	if (read_regular_file_max(file, GITFILE_MAX, &data, &len) < 0)
 		return NULL;
 	p = data;
 	if (prefix) {
@@ -125,6 +126,12 @@ void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
 		return;
 	git_dir_entries(gitdir, allow_git_config, out);
 	_cleanup_free_ char *cfile = path_join(gitdir, "commondir");
+	/* An existing commondir stays as it is for the run (read-only even
+	 * when it is not a regular file and so is not followed: a FIFO
+	 * planted there must neither hang srt nor be swapped for a pointer
+	 * to unprotected hooks). */
+	if (lstat(cfile, &st) == 0)
+		push_marked(out, cfile, MANDATORY_FILE);
 	_cleanup_free_ char *common = read_git_pointer(cfile, NULL, gitdir);
 	if (common)
 		git_dir_entries(common, allow_git_config, out);

@@ -631,8 +631,16 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 		_cleanup_free_ char *raw = xstrdup(st->md.v[i]);
 		bool dir = mandatory_strip_marker(raw);
 		char *res = NULL;
-		if (path_resolve(raw, &res) < 0)
-			continue;
+		int e = path_resolve(raw, &res);
+		if (e < 0) {
+			/* Fail closed: skipping would leave the path writable,
+			 * and a sandboxed program can plant exactly that (a
+			 * symlink loop, an overlong git pointer). */
+			*ret_err = xasprintf("cannot resolve %s, which must be kept read-only: %s; "
+					     "refusing to run unprotected (remove or fix it)",
+					     raw, strerror(-e));
+			return -1;
+		}
 		add_cand(p, res, F_DENY_WRITE | (dir ? F_DIR : 0));
 		free(res);
 	}

@@ -95,33 +95,70 @@ char *path_parent(const char *abs)
 	return xstrndup(abs, (size_t)(slash - abs));
 }
 
+/* The resolved path being built: at most PATH_MAX - 1 bytes, the longest
+ * path the kernel (and so bwrap) accepts. */
+struct rbuf {
+	char b[PATH_MAX];
+	size_t len;
+};
+
+/* push_component with a bound: -ENAMETOOLONG instead of growing past
+ * PATH_MAX - 1 bytes. */
+static int rbuf_push(struct rbuf *r, const char *c, size_t n)
+{
+	if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) {
+		push_component(r->b, &r->len, c, n); /* never grows */
+		return 0;
+	}
+	if (n >= sizeof(r->b) || r->len + 1 + n >= sizeof(r->b))
+		return -ENAMETOOLONG;
+	push_component(r->b, &r->len, c, n);
+	return 0;
+}
+
+/* Append every component of p, lexically. */
+static int rbuf_push_all(struct rbuf *r, const char *p)
+{
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+		int err = rbuf_push(r, p, (size_t)(e - p));
+		if (err < 0)
+			return err;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
 int path_resolve(const char *abs, char **ret)
 {
 	/* todo holds the components still to walk; out the resolved prefix. */
 	_cleanup_free_ char *todo = xstrdup(abs);
-	_cleanup_free_ char *out = xmalloc(PATH_MAX * 2 + 2);
-	size_t len = 0, todo_off = 0;
-	int hops = 0;
+	_cleanup_free_ struct rbuf *out = xmalloc(sizeof(*out));
+	size_t todo_off = 0;
+	int hops = 0, e;
 
-	out[0] = '\0';
+	out->b[0] = '\0';
+	out->len = 0;
 	while (todo[todo_off]) {
 		const char *c = todo + todo_off;
-		const char *e = strchrnul(c, '/');
-		size_t n = (size_t)(e - c);
-		size_t saved = len;
+		const char *end = strchrnul(c, '/');
+		size_t n = (size_t)(end - c);
+		size_t saved = out->len;
 		struct stat st;
 
-		todo_off = (size_t)(e - todo) + (*e ? 1 : 0);
+		todo_off = (size_t)(end - todo) + (*end ? 1 : 0);
 		if (n == 0 || (n == 1 && c[0] == '.'))
 			continue;
-		if (len + n + 2 >= PATH_MAX * 2)
-			return -ENAMETOOLONG;
-		push_component(out, &len, c, n);
+		e = rbuf_push(out, c, n);
+		if (e < 0)
+			return e;
 		if (n == 2 && c[0] == '.' && c[1] == '.')
 			continue;
-		if (lstat(out, &st) < 0) {
+		if (lstat(out->b, &st) < 0) {
 			/* Missing or unreadable: the rest is taken as spelled. */
-			push_all(out, &len, todo + todo_off);
+			e = rbuf_push_all(out, todo + todo_off);
+			if (e < 0)
+				return e;
 			break;
 		}
 		if (S_ISLNK(st.st_mode)) {
@@ -131,32 +168,37 @@ int path_resolve(const char *abs, char **ret)
 
 			if (++hops > MAX_SYMLINK_HOPS)
 				return -ELOOP;
-			tl = readlink(out, target, sizeof(target) - 1);
+			tl = readlink(out->b, target, sizeof(target) - 1);
 			if (tl < 0) {
-				push_all(out, &len, todo + todo_off);
+				e = rbuf_push_all(out, todo + todo_off);
+				if (e < 0)
+					return e;
 				break;
 			}
 			target[tl] = '\0';
-			len = saved;
-			out[len] = '\0';
+			out->len = saved;
+			out->b[saved] = '\0';
 			if (target[0] == '/') {
-				len = 0;
-				out[0] = '\0';
+				out->len = 0;
+				out->b[0] = '\0';
 			}
+			/* At most 40 hops of at most PATH_MAX each: bounded. */
 			next = xasprintf("%s/%s", target, todo + todo_off);
 			free(todo);
 			todo = next;
 			todo_off = 0;
 		} else if (!S_ISDIR(st.st_mode) && todo[todo_off]) {
-			push_all(out, &len, todo + todo_off);
+			e = rbuf_push_all(out, todo + todo_off);
+			if (e < 0)
+				return e;
 			break;
 		}
 	}
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = '\0';
+	if (out->len == 0) {
+		out->b[0] = '/';
+		out->b[1] = '\0';
 	}
-	*ret = xstrdup(out);
+	*ret = xstrdup(out->b);
 	return 0;
 }
 

@@ -25,7 +25,8 @@ char *path_parent(const char *abs);
 
 /* Resolve every symlink of an absolute path, dangling ones included; once a
  * component is missing (or not a directory, or unreadable) the rest is
- * appended lexically.  Returns 0, or -ELOOP after 40 links. */
+ * appended lexically.  Returns 0, -ELOOP after 40 links, or -ENAMETOOLONG
+ * when the result (or a step of the walk) would not fit PATH_MAX. */
 int path_resolve(const char *abs, char **ret);
 
 /* Resolution for paths that grant access (allowWrite/allowRead): the path

@@ -125,19 +125,12 @@ char *path_join(const char *a, const char *b)
 	return xasprintf("%.*s/%s", (int)la, a, b);
 }
 
-int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len)
+/* Read fd to EOF (at most max bytes) into a NUL-terminated buffer. */
+static int read_fd_max(int fd, size_t max, char **ret_data, size_t *ret_len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 4096;
-	struct stat st;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
 	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t r;
@@ -164,4 +157,37 @@ int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return read_fd_max(fd, max, ret_data, ret_len);
+}
+
+int read_regular_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY:
+	 * a terminal must not become ours.  Neither changes a regular
+	 * file's reads. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return read_fd_max(fd, max, ret_data, ret_len);
 }

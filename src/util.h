@@ -45,3 +45,8 @@ char *path_join(const char *a, const char *b);
 /* Read a whole file (up to max bytes) into a NUL-terminated buffer.
  * Returns 0 or -errno (-EFBIG when larger than max). */
 int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len);
+/* The same for files a sandboxed program may have replaced (anything in a
+ * writable tree): never blocks on open, and only a regular file is read
+ * (-EINVAL for a FIFO, socket or device; -EISDIR for a directory).
+ * read_file_max() stays for files the user names, which may be pipes. */
+int read_regular_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len);

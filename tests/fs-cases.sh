@@ -11,10 +11,12 @@ if [ -z "${FS_USE_FS_RUN:-}" ] && "$SRT" -s "$TESTDIR/probe.json" -c true >/dev/
 	echo "# running through $SRT"
 	sb() { s=$1; shift; "$SRT" -s "$s" -c "$*"; }
 	sb_bg() { s=$1; shift; "$SRT" -s "$s" -c "$*" & }
+	sb_timeout() { s=$1; shift; timeout -k 5 10 "$SRT" -s "$s" -c "$*"; }
 else
 	echo "# running through $FS_RUN"
 	sb() { s=$1; shift; "$FS_RUN" "$s" -- /bin/sh -c "$*"; }
 	sb_bg() { s=$1; shift; "$FS_RUN" "$s" -- /bin/sh -c "$*" & }
+	sb_timeout() { s=$1; shift; timeout -k 5 10 "$FS_RUN" "$s" -- /bin/sh -c "$*"; }
 fi
 
 NAMES=".gitconfig .gitmodules .bashrc .bash_profile .zshrc .zprofile .profile .ripgreprc .mcp.json
@@ -190,7 +192,58 @@ cd "$W"; ok "worktree: files writable" sb "$WS" 'echo x > f'; cd "$P"
 cd "$W"; fails "worktree: .git file read-only" sb "$WS" 'echo x >> .git'; cd "$P"
 cd "$W"; fails "worktree: common hooks protected" sb "$WS" "echo x > '$P/.git/hooks/pre-commit'"; cd "$P"
 cd "$W"; fails "worktree: worktree gitdir config protected" sb "$WS" "echo x > '$P/.git/worktrees/wt/config'"; cd "$P"
+cd "$W"; fails "worktree: commondir read-only" sb "$WS" "echo /tmp > '$P/.git/worktrees/wt/commondir'"; cd "$P"
+
+# A FIFO planted as commondir: srt must not block opening it (timeout 10
+# turns a hang into a failure: srt blocks SIGTERM while planning, hence
+# -k, exit 124 or 137), and the git protection stays.
+rm -f "$P/.git/worktrees/wt/commondir"
+mkfifo "$P/.git/worktrees/wt/commondir"
+cd "$W"
+out=$(sb_timeout "$WS" 'echo RAN' 2>&1); rc=$?
+cd "$P"
+check "FIFO commondir: srt does not hang (status $rc)" "[ $rc -ne 124 ] && [ $rc -ne 137 ]"
+is "FIFO commondir: command runs" "$out" RAN
+cd "$W"
+out=$(sb_timeout "$WS" "(echo x > '$P/.git/hooks/pre-commit') 2>/dev/null || echo DENIED" 2>&1)
+is "FIFO commondir: common hooks still protected" "$out" DENIED
+out=$(sb_timeout "$WS" "rm -f '$P/.git/worktrees/wt/commondir' 2>/dev/null || echo DENIED" 2>&1)
+is "FIFO commondir: cannot be replaced" "$out" DENIED
+cd "$P"
+check "FIFO commondir: still a FIFO" "[ -p '$P/.git/worktrees/wt/commondir' ]"
 rm -rf "$P/.git/worktrees"
+
+# A planted git pointer chain too long to resolve (gitdir 3000 chars,
+# a link to a 4000-char target, commondir through it): srt refuses,
+# naming the path, instead of overflowing a buffer.
+LG=$TESTDIR/lg
+mkdir -p "$LG"
+g=$LG
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+	g=$g/$(printf 'g%.0s' $(seq 200))
+done
+mkdir -p "$g"
+ln -s "$(for i in $(seq 20); do printf 'l%.0s' $(seq 199); printf /; done)x" "$g/L"
+{ printf 'L/'; for i in $(seq 20); do printf 'c%.0s' $(seq 199); printf /; done; echo; } > "$g/commondir"
+echo "gitdir: $g" > "$LG/.git"
+LS=$TESTDIR/lg.json
+fsjson "\"$LG\"" "" "" "" > "$LS"
+cd "$LG"
+out=$(sb_timeout "$LS" 'echo RAN' 2>&1); rc=$?
+cd "$P"
+check "long git pointer chain: refused (status $rc)" "[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]"
+unlike "long git pointer chain: command does not run" "$out" '^RAN'
+like "long git pointer chain: error says why" "$out" 'cannot resolve .*/hooks.*too long'
+unlike "long git pointer chain: no memory corruption" "$out" 'corrupt|double free|AddressSanitizer|Aborted'
+rm -rf "$LG"
+
+# A denyWrite entry far longer than PATH_MAX below a missing directory.
+long=/nonexistent-srt$(for i in $(seq 2400); do printf /aaaa; done)
+fsjson "\"$P\"" "\"$long\"" "" "" > "$TESTDIR/long.json"
+out=$(sb_timeout "$TESTDIR/long.json" 'echo RAN' 2>&1); rc=$?
+check "12 KB denyWrite: refused (status $rc)" "[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]"
+like "12 KB denyWrite: error says why" "$out" 'denyWrite path .*too long'
+unlike "12 KB denyWrite: no memory corruption" "$out" 'corrupt|double free|AddressSanitizer|Aborted'
 
 # --- ripgrep missing ---
 RG=$TESTDIR/rg.json

@@ -320,12 +320,36 @@ static void test_defaults(void)
 	plan_done(p);
 }
 
+/* A mandatory path that cannot be resolved (a symlink loop planted as
+ * .git/hooks by an earlier sandbox) refuses the plan, naming the path;
+ * skipping it would leave .git/hooks writable. */
+static void test_mandatory_unresolvable(void)
+{
+	struct srt_config *cfg = cfg_from(FS("\"allowWrite\":[\"$T/lp\"],\"denyWrite\":[],\"denyRead\":[]"));
+	_cleanup_free_ char *cwd = tp("lp"), *hooks = tp("lp/.git/hooks");
+	struct fs_plan *p = NULL;
+	char *err = NULL;
+
+	mk("lp/.git/HEAD");
+	if (symlink(hooks, hooks) < 0)
+		ok(false, "symlink loop");
+	is_int(cfg ? fs_plan_build(cfg, cwd, cwd, &p, &err) : 0, -1, "unresolvable .git/hooks: plan refused");
+	ok(err && strstr(err, hooks) && strstr(err, "refusing"), "error names the path: %s", err ? err : "");
+	if (p) {
+		fs_plan_cleanup(p);
+		fs_plan_free(p);
+	}
+	free(err);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	fs_test_setup();
 	test_precedence();
 	test_placeholders();
 	test_mandatory();
+	test_mandatory_unresolvable();
 	test_begin_finish();
 	test_globs_and_links();
 	test_defaults();

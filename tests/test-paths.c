@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,6 +131,88 @@ static void test_resolve(const char *t)
 	(void)real;
 }
 
+/* Very long inputs: no overflow, an error or a resolved path that fits
+ * PATH_MAX (the kernel could not use a longer one anyway). */
+static void test_resolve_long(const char *t)
+{
+	size_t big = 12 * 1024;
+	char *in = xmalloc(big + 64);
+	char *got = NULL;
+	int e;
+
+	/* A missing component, then ~12 KB of lexical tail (a denyWrite
+	 * "/nonexistent/aaaa/aaaa/..."). */
+	strcpy(in, "/nonexistent-srt");
+	for (size_t n = strlen(in); n + 5 < big; n += 5)
+		strcat(in, "/aaaa");
+	e = path_resolve(in, &got);
+	is_int(e, -ENAMETOOLONG, "12 KB tail after a missing component -> ENAMETOOLONG");
+	free(got);
+	got = NULL;
+
+	/* One 12 KB component after a missing one. */
+	strcpy(in, "/nonexistent-srt/");
+	memset(in + strlen(in), 'b', big);
+	in[17 + big] = '\0';
+	is_int(path_resolve(in, &got), -ENAMETOOLONG, "one 12 KB component -> ENAMETOOLONG");
+	free(got);
+	got = NULL;
+
+	/* A tail after a regular file (not a directory). */
+	{
+		_cleanup_free_ char *f = path_join(t, "d/file");
+		strcpy(in, f);
+		for (size_t n = strlen(in); n + 5 < big; n += 5)
+			strcat(in, "/cccc");
+		is_int(path_resolve(in, &got), -ENAMETOOLONG, "12 KB tail after a file -> ENAMETOOLONG");
+		free(got);
+		got = NULL;
+	}
+
+	/* A long symlink target followed by a long tail: the git pointer
+	 * case (gitdir chain + link to a 4000-char relative target +
+	 * 4000 more chars). */
+	{
+		char *target = xmalloc(4200);
+		_cleanup_free_ char *l = path_join(t, "longlink");
+		target[0] = '\0';
+		for (size_t n = 0; n + 5 < 4000; n += 5)
+			strcat(target, "dddd/");
+		target[strlen(target) - 1] = '\0';
+		if (symlink(target, l) < 0)
+			ok(false, "symlink longlink");
+		strcpy(in, l);
+		strcat(in, "/");
+		for (size_t n = strlen(in); n + 5 < 8000; n += 5)
+			strcat(in, "eeee/");
+		e = path_resolve(in, &got);
+		is_int(e, -ENAMETOOLONG, "long link target + long tail -> ENAMETOOLONG");
+		free(got);
+		got = NULL;
+		free(target);
+	}
+
+	/* Just under the limit still resolves, to a path that fits. */
+	{
+		strcpy(in, "/nonexistent-srt");
+		for (size_t n = strlen(in); n + 5 < PATH_MAX - 1; n += 5)
+			strcat(in, "/ffff");
+		e = path_resolve(in, &got);
+		is_int(e, 0, "a %zu-byte path resolves", strlen(in));
+		is_str(got, in, "and comes back as spelled");
+		free(got);
+		got = NULL;
+	}
+
+	/* Normalisation of long inputs (heap sized to fit). */
+	memset(in, 'g', big);
+	in[big] = '\0';
+	got = path_normalize(in, "/x/y", "/h");
+	ok(got && strlen(got) == big + 5, "path_normalize of a 12 KB relative path");
+	free(got);
+	free(in);
+}
+
 static void test_glob(const char *t)
 {
 	strv out = { 0 };
@@ -207,6 +291,7 @@ int main(void)
 		return 1;
 	test_normalize();
 	test_resolve(rt);
+	test_resolve_long(rt);
 	test_glob(rt);
 	cmd = xasprintf("rm -rf '%s'", rt);
 	if (system(cmd) != 0)
