@@ -38,8 +38,11 @@ int bwrap_argv_build(const struct bwrap_request *req, strv *out, char **ret_err)
 		strv_pushv(&w, (const char *const[]){ "--setenv", req->setenv->v[i], req->setenv->v[i + 1], NULL });
 	if (req->fs)
 		fs_plan_words(req->fs, &w);
+	/* Read-only: connect() works on a socket in a read-only mount, while a
+	 * writable directory would let the command swap a socket for a symlink
+	 * that the unfiltered bridge then follows to any host socket. */
 	for (size_t i = 0; req->net_binds && i < req->net_binds->n; i++)
-		strv_pushv(&w, (const char *const[]){ "--bind", req->net_binds->v[i], req->net_binds->v[i], NULL });
+		strv_pushv(&w, (const char *const[]){ "--ro-bind", req->net_binds->v[i], req->net_binds->v[i], NULL });
 	strv_pushv(&w, (const char *const[]){ "--dev", "/dev", "--unshare-pid", "--unshare-user", "--cap-drop",
 					    "ALL", NULL });
 	if (req->cap_add_setfcap)

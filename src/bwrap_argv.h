@@ -16,7 +16,7 @@ struct bwrap_request {
 	const strv *setenv;       /* NAME VALUE pairs, emitted in order as --setenv */
 	const strv *unsetenv;     /* names, emitted as --unsetenv */
 	bool unshare_net;
-	const strv *net_binds;    /* host unix-socket paths (or their dir) bound at the same path */
+	const strv *net_binds;    /* host unix-socket paths (or their dir) bound read-only at the same path */
 	bool weaker_nested;       /* enableWeakerNestedSandbox: --bind /proc /proc instead of --proc /proc */
 	bool cap_add_setfcap;     /* root + helper: --cap-add CAP_SETFCAP */
 	bool cap_add_sys_admin;   /* root + helper: --cap-add CAP_SYS_ADMIN, so apply-seccomp can

@@ -11,6 +11,7 @@
 #include "mounts.h"
 #include "netplan.h"
 #include "paths.h"
+#include "placeholder.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "util.h"
@@ -38,6 +39,7 @@ struct run {
 	char *command;
 	char *cwd;
 	char *home;
+	char *registry_dir; /* srt's own state: hidden from the sandbox */
 	char *receipts_dir; /* absolute; NULL without receipts */
 	char *receipts_key;
 	const char *helper;
@@ -86,6 +88,7 @@ static void run_cleanup(struct run *r)
 	free(r->command);
 	free(r->cwd);
 	free(r->home);
+	free(r->registry_dir);
 	free(r->receipts_dir);
 	free(r->receipts_key);
 	memset(r, 0, sizeof(*r));
@@ -208,16 +211,42 @@ static void build_env(struct run *r, strv *env)
 	strv_extend(env, net_plan_env(r->net));
 }
 
+/* Keep an existing file read-only inside (an absent one would need a
+ * placeholder, and an empty settings file would stop concurrent runs). */
+static void deny_write_if_exists(struct run *r, const char *path)
+{
+	struct stat st;
+	if (path && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		config_add_fs_entry(&r->cfg->filesystem.deny_write, path, true);
+}
+
+/* What the sandbox must never change, whatever allowWrite says: srt's
+ * registry (placeholder records, the proxies' sockets) is hidden, and the
+ * settings that will confine the next run stay read-only. */
+static void protect_srt_state(struct run *r)
+{
+	_cleanup_free_ char *settings = path_normalize(r->settings_path, r->cwd, r->home);
+	_cleanup_free_ char *default_settings = path_join(r->home, ".srt-settings.json");
+
+	r->registry_dir = ph_default_dir();
+	config_add_fs_entry(&r->cfg->filesystem.deny_read, r->registry_dir, true);
+	deny_write_if_exists(r, default_settings);
+	if (settings && strcmp(settings, default_settings) != 0)
+		deny_write_if_exists(r, settings);
+}
+
 static void build_plans(struct run *r)
 {
 	char *err = NULL;
 	int e;
 
 	find_helper(r);
+	if (!r->cfg->filesystem.disabled)
+		protect_srt_state(r);
 	/* ripgrep runs from here until finish_fs_plan(). */
 	if (fs_plan_begin(r->cfg, r->cwd, r->home, &r->fs, &err) < 0)
 		run_fail(r, "srt: %s", err);
-	if (net_plan_build(r->cfg, &r->net, &err) < 0)
+	if (net_plan_build(r->cfg, fs_plan_disabled(r->fs) ? NULL : r->registry_dir, &r->net, &err) < 0)
 		run_fail(r, "srt: %s", err);
 	/* A SIGKILLed srt cannot remove its sockets: the next run will. */
 	e = fs_plan_record_private_dir(r->fs, net_plan_dir(r->net));
@@ -403,7 +432,9 @@ static void plan_receipts(struct run *r)
 			    "(--receipt-key / receipts.key)");
 	r->receipts_dir = path_normalize(dir, r->cwd, r->home);
 	r->receipts_key = path_normalize(key, r->cwd, r->home);
-	if (mkdir(r->receipts_dir, 0700) < 0 && errno != EEXIST)
+	/* It must exist before the plan, so no placeholder takes its place
+	 * (--dry-run creates nothing). */
+	if (!r->opts.dry_run && mkdir(r->receipts_dir, 0700) < 0 && errno != EEXIST)
 		run_fail(r, "srt: --receipts %s: %s", r->receipts_dir, strerror(errno));
 	config_add_fs_entry(&r->cfg->filesystem.deny_read, r->receipts_key, true);
 	config_add_fs_entry(&r->cfg->filesystem.deny_write, r->receipts_dir, true);

@@ -187,10 +187,21 @@ void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper)
 	plan->helper_script = build_helper_script(plan);
 }
 
-int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err)
+/* Where the socket directory goes: the first usable of base, $TMPDIR,
+ * /tmp.  Socket paths must fit sun_path (108) and need no quoting. */
+static const char *socket_base(const char *base)
+{
+	const char *cands[] = { base, getenv("TMPDIR") };
+	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
+		if (cands[i] && cands[i][0] == '/' && strlen(cands[i]) <= 60 && plain_path(cands[i]))
+			return cands[i];
+	return "/tmp";
+}
+
+int net_plan_build(const struct srt_config *cfg, const char *base, struct net_plan **ret, char **ret_err)
 {
 	struct net_plan *p = xcalloc(1, sizeof(*p));
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = socket_base(base);
 	_cleanup_free_ char *templ = NULL;
 
 	p->socat = locate_program(cfg->socat_path ? cfg->socat_path : "socat");
@@ -201,9 +212,6 @@ int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **r
 		net_plan_free(p);
 		return -1;
 	}
-	/* Socket paths must fit sun_path (108) and need no quoting. */
-	if (!tmp || tmp[0] != '/' || strlen(tmp) > 60 || !plain_path(tmp))
-		tmp = "/tmp";
 	templ = path_join(tmp, "srt-net-XXXXXX");
 	if (!mkdtemp(templ)) {
 		*ret_err = xasprintf("cannot create the proxy socket directory %s: %s", templ, strerror(errno));

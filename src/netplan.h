@@ -16,9 +16,11 @@
 
 struct net_plan;
 
-/* Resolve socat, create the private socket directory (0700).  Returns 0,
- * or -1 with *ret_err. */
-int net_plan_build(const struct srt_config *cfg, struct net_plan **ret, char **ret_err);
+/* Resolve socat, create the private socket directory (0700) under base
+ * (srt's registry directory, which no sandbox can see or write: a writable
+ * socket directory would let a sandboxed command swap a socket for a
+ * symlink; NULL = $TMPDIR or /tmp).  Returns 0, or -1 with *ret_err. */
+int net_plan_build(const struct srt_config *cfg, const char *base, struct net_plan **ret, char **ret_err);
 
 /* The private socket directory (0700). */
 const char *net_plan_dir(const struct net_plan *plan);

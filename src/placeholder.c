@@ -184,7 +184,10 @@ static void remove_entry(const struct ph_entry *e)
 		_cleanup_free_ char *parent = xstrdup(e->path);
 		char *slash = strrchr(parent, '/');
 		_cleanup_close_ int pfd = -1;
-		if (!S_ISDIR(st.st_mode) || !slash || !slash[1])
+		/* Only trees srt names itself: a forged record cannot point the
+		 * removal at any other directory of ours. */
+		if (!S_ISDIR(st.st_mode) || !slash ||
+		    !(str_has_prefix(slash + 1, "srt-tmp.") || str_has_prefix(slash + 1, "srt-net-")))
 			return;
 		*slash = '\0';
 		pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -271,7 +274,7 @@ static void scan_records(struct ph_registry *r)
 	strv_clear(&dead);
 }
 
-static char *default_dir(void)
+char *ph_default_dir(void)
 {
 	uid_t uid = geteuid();
 	_cleanup_free_ char *run = xasprintf("/run/user/%u", (unsigned)uid);
@@ -295,7 +298,7 @@ int ph_registry_open(const char *dir, struct ph_registry **ret, char **ret_err)
 	uint64_t rnd = 0;
 
 	r->dir_fd = r->lock_fd = r->rec_fd = -1;
-	r->dir = dir ? xstrdup(dir) : default_dir();
+	r->dir = dir ? xstrdup(dir) : ph_default_dir();
 	if (mkdir(r->dir, 0700) < 0 && errno != EEXIST) {
 		*ret_err = xasprintf("cannot create srt's placeholder registry %s: %s", r->dir, strerror(errno));
 		goto fail;

@@ -13,6 +13,9 @@ struct ph_registry;
 /* Open (create) the registry of this uid, start this run's record (held
  * with flock for the life of the process) and clean up after dead runs.
  * dir NULL = the default location.  Returns 0 or -1 with *ret_err. */
+/* The registry directory of this uid (not created). */
+char *ph_default_dir(void);
+
 int ph_registry_open(const char *dir, struct ph_registry **ret, char **ret_err);
 
 /* The registry lock (flock on <dir>/lock), held while placeholders are

@@ -24,7 +24,9 @@ struct violations *violations_open(const char *path, const char *command, char *
 	int fd = -1;
 
 	if (path) {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		/* O_NOFOLLOW: a symlink an earlier sandbox planted must not make
+		 * srt append to some other file. */
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 		if (fd < 0) {
 			*ret_err = xasprintf("--violations %s: %s", path, strerror(errno));
 			return NULL;

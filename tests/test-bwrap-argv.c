@@ -22,7 +22,7 @@ static void test_argv_order(void)
 	is_int(bwrap_argv_build(&req, &out, &err), 0, "build ok");
 	const char *want[] = { "--new-session", "--die-with-parent", "--unshare-net", "--unsetenv",
 			       "SRT_ALLOW_NESTED_USERNS", "--setenv", "SANDBOX_RUNTIME", "1", "--setenv", "A",
-			       "b c", "--bind", "/", "/", "--bind", "/tmp/x.sock", "/tmp/x.sock", "--dev",
+			       "b c", "--bind", "/", "/", "--ro-bind", "/tmp/x.sock", "/tmp/x.sock", "--dev",
 			       "/dev", "--unshare-pid", "--unshare-user", "--cap-drop", "ALL", "--cap-add",
 			       "CAP_SETFCAP", "--proc", "/proc", "--disable-userns", "--", "/bin/sh", "-c",
 			       "true", NULL };

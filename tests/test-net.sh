@@ -217,8 +217,8 @@ is "external: srt's proxies did not reach the upstream" "$(hits '/e[12]')" 0
 # net_plan_cleanup() would wait for them forever.
 is "external ports: srt exits after the command" "$exited" yes
 # Whatever happened, leave no bridge of ours behind (they name our TMPDIR).
-for pid in $(pgrep -f "UNIX-LISTEN:$TMPDIR/" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-[ "$exited" = yes ] || rm -rf "$TMPDIR"/srt-net-*
+for pid in $(pgrep -f "UNIX-LISTEN:$TESTDIR/" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+[ "$exited" = yes ] || rm -rf $(srt_net_dirs)
 dry=$("$SRT" --dry-run -s "$D/ext.json" -c true 2>&1)
 like "dry-run with external ports names them" "$dry" "$EH"
 like "dry-run with external ports names the socks port" "$dry" "$ES"
@@ -235,10 +235,10 @@ like "dry-run: env HTTPS_PROXY" "$dry" '^    HTTPS_PROXY=http://localhost:3128$'
 like "dry-run: env GIT_SSH_COMMAND" "$dry" '^    GIT_SSH_COMMAND=ssh -o ControlMaster=no'
 like "dry-run: bwrap gets --unshare-net" "$dry" '^--unshare-net$'
 is "dry-run: nothing ran" "$(hits /dry)" 0
-is "dry-run: no socket dir left" "$(ls -A "$TMPDIR" | grep -c srt-net-)" 0
+is "dry-run: no socket dir left" "$(srt_net_dirs | grep -c srt-net-)" 0
 
 # --- socket files and their directory are removed ---
-sockdir() { ls -d "$TMPDIR"/srt-net-* 2>/dev/null; }
+sockdir() { srt_net_dirs; }
 "$SRT" -s "$D/main.json" -c "sleep 30" > /dev/null 2>&1 &
 spid=$!
 for _ in $(seq 100); do [ -n "$(sockdir)" ] && [ -S "$(sockdir)/http.sock" ] && break; sleep 0.05; done

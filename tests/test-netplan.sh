@@ -27,8 +27,8 @@ run_bounded() {
 	for _ in $(seq 150); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$rp" 2>/dev/null
 	wait "$rp" 2>/dev/null
-	for bp in $(pgrep -f "UNIX-LISTEN:$TMPDIR/" 2>/dev/null); do kill -KILL "$bp" 2>/dev/null; done
-	rm -rf "$TMPDIR"/srt-net-*
+	for bp in $(pgrep -f "UNIX-LISTEN:$TESTDIR/" 2>/dev/null); do kill -KILL "$bp" 2>/dev/null; done
+	rm -rf $(srt_net_dirs)
 	cat "$D/run.out"
 }
 NP="--noproxy ''"
@@ -49,7 +49,7 @@ is "sandbox: direct connection never reached upstream" "$(grep -c /e2e6 "$D/hits
 out=$(run 'echo "$HTTP_PROXY $https_proxy $ALL_PROXY $FTP_PROXY $RSYNC_PROXY"')
 is "sandbox: proxy environment" "$out" "http://localhost:3128 http://localhost:3128 http://localhost:3128 socks5h://localhost:1080 localhost:1080"
 run "true"
-check "socket directory removed after the run" '[ -z "$(ls -A "$TMPDIR" | grep srt-net-)" ]'
+check "socket directory removed after the run" '[ -z "$(srt_net_dirs)" ]'
 
 # No network settings: allowedDomains [] = nothing gets out.
 printf '%s\n' "{\"network\":{\"allowedDomains\":[],\"deniedDomains\":[]},$S}" > "$D/s.json"

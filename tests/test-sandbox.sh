@@ -26,6 +26,7 @@ def attempt(f):
         return errno.errorcode.get(e.errno, str(e.errno))
 print("unix=" + attempt(lambda: socket.socket(socket.AF_UNIX)))
 print("pair=" + attempt(lambda: socket.socketpair()))
+print("dgrampair=" + attempt(lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)))
 libc = ctypes.CDLL(None, use_errno=True)
 r = libc.unshare(0x10000000)
 print("userns=" + ("OK" if r == 0 else errno.errorcode[ctypes.get_errno()]))
@@ -55,6 +56,7 @@ for u in $users; do
 	out=$(as "$u" "$SRT" -s base.json python3 probe.py 2>&1)
 	is "$u: socket(AF_UNIX) refused" "$(val "$out" unix)" EPERM
 	is "$u: socketpair allowed" "$(val "$out" pair)" OK
+	is "$u: datagram socketpair refused (it could be pointed at host sockets)" "$(val "$out" dgrampair)" EPERM
 	is "$u: unshare(CLONE_NEWUSER) refused" "$(val "$out" userns)" EPERM
 	is "$u: PID 1 cannot be ptraced" "$(val "$out" ptrace1)" EPERM
 	like "$u: /proc holds only the command's namespace (PID 1, the shell, the probe)" "$(val "$out" pids)" '^1,2(,[0-9])?$'

@@ -173,6 +173,14 @@ static uint32_t call(const struct prog *p, uint32_t arch, int nr, uint64_t a0, u
 			printf("#   got 0x%08x, want 0x%08x\n", got_, (uint32_t)(want));       \
 	} while (0)
 
+/* The same with a chosen second argument. */
+#define expect_a1(p, nr, a0, a1, want, what)                                                \
+	do {                                                                                \
+		uint32_t got_ = call(p, A->audit, nr, a0, a1);                              \
+		if (!ok(got_ == (want), "%s %s: %s", A->name, file, what))                  \
+			printf("#   got 0x%08x, want 0x%08x\n", got_, (uint32_t)(want));       \
+	} while (0)
+
 static void check_file(const char *dir, const struct arch_nrs *A, bool unix_ok, bool ns_ok,
 		       bool native)
 {
@@ -208,6 +216,10 @@ static void check_file(const char *dir, const struct arch_nrs *A, bool unix_ok, 
 	expect(p, A->socket, AF_INET_, ALLOW, "socket(AF_INET) allowed");
 	expect(p, A->socket, AF_INET6_, ALLOW, "socket(AF_INET6) allowed");
 	expect(p, A->socketpair, AF_UNIX_, ALLOW, "socketpair(AF_UNIX) allowed");
+	expect_a1(p, A->socketpair, AF_UNIX_, 5 /* SOCK_SEQPACKET */, ALLOW, "socketpair(SEQPACKET) allowed");
+	expect_a1(p, A->socketpair, AF_UNIX_, 2 /* SOCK_DGRAM */, sock, "socketpair(SOCK_DGRAM)");
+	expect_a1(p, A->socketpair, AF_UNIX_, 2 | 0x80000 /* SOCK_CLOEXEC */, sock,
+		  "socketpair(SOCK_DGRAM | SOCK_CLOEXEC)");
 	expect(p, IO_URING_SETUP, 1, EPERM_, "io_uring_setup");
 	expect(p, IO_URING_ENTER, 3, EPERM_, "io_uring_enter");
 	expect(p, IO_URING_REGISTER, 3, EPERM_, "io_uring_register");

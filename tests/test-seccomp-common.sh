@@ -37,7 +37,7 @@ x86_64 | aarch64)
 esac
 
 # --- default rules
-out=$(with_bridge "$H" "$P" socket-unix socket-unix-hibits socket-vsock socket-inet socketpair \
+out=$(with_bridge "$H" "$P" socket-unix socket-unix-hibits socket-vsock socket-inet socketpair socketpair-dgram \
 	io-uring-setup io-uring-enter io-uring-register unshare-user unshare-mount clone-newuser \
 	clone3 mount umount-proc ptrace-pid1 mem-pid1 environ-pid1 pids status 2>&1)
 echo "$out" | sed 's/^/#   /'
@@ -46,6 +46,7 @@ is "$ME: socket(AF_UNIX with high bits) -> EPERM" "$(line "$out" socket-unix-hib
 is "$ME: socket(AF_VSOCK) -> EPERM" "$(line "$out" socket-vsock)" EPERM
 is "$ME: socket(AF_INET) works" "$(line "$out" socket-inet)" OK
 is "$ME: socketpair(AF_UNIX) works" "$(line "$out" socketpair)" OK
+is "$ME: socketpair(AF_UNIX, SOCK_DGRAM) -> EPERM (a datagram end could reach host sockets)" "$(line "$out" socketpair-dgram)" EPERM
 is "$ME: io_uring_setup -> EPERM" "$(line "$out" io-uring-setup)" EPERM
 is "$ME: io_uring_enter -> EPERM" "$(line "$out" io-uring-enter)" EPERM
 is "$ME: io_uring_register -> EPERM" "$(line "$out" io-uring-register)" EPERM
@@ -67,8 +68,9 @@ out=$(with_bridge "$P" pids)
 unlike "$ME: (control) without the helper, bwrap's processes are visible" "$(line "$out" pids)" '^1,2$'
 
 # --- allowAllUnixSockets
-out=$(with_bridge "$H" --allow-unix-sockets --debug "$P" socket-unix io-uring-setup unshare-user 2>&1)
+out=$(with_bridge "$H" --allow-unix-sockets --debug "$P" socket-unix socketpair-dgram io-uring-setup unshare-user 2>&1)
 is "$ME: --allow-unix-sockets: socket(AF_UNIX) works" "$(line "$out" socket-unix)" OK
+is "$ME: --allow-unix-sockets: socketpair(SOCK_DGRAM) works" "$(line "$out" socketpair-dgram)" OK
 is "$ME: --allow-unix-sockets: io_uring still EPERM" "$(line "$out" io-uring-setup)" EPERM
 is "$ME: --allow-unix-sockets: unshare(CLONE_NEWUSER) still EPERM" "$(line "$out" unshare-user)" EPERM
 like "$ME: --allow-unix-sockets says so in debug" "$out" 'allowAllUnixSockets'

@@ -138,7 +138,14 @@ int main(int argc, char **argv)
 			report(c, try_socket(AF_VSOCK));
 		else if (!strcmp(c, "socket-inet"))
 			report(c, try_socket(AF_INET));
-		else if (!strcmp(c, "socketpair")) {
+		else if (!strcmp(c, "socketpair-dgram")) {
+			long r = socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv);
+			if (r == 0) {
+				close(sv[0]);
+				close(sv[1]);
+			}
+			report(c, r);
+		} else if (!strcmp(c, "socketpair")) {
 			long r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 			if (r == 0) {
 				close(sv[0]);

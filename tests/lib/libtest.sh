@@ -31,6 +31,8 @@ chmod 1777 "$TMPDIR" # tests may run srt as another user too
 export SRT_TEST_REGISTRY_DIR="$TESTDIR/registry"
 mkdir -p "$SRT_TEST_REGISTRY_DIR"
 chmod 1777 "$SRT_TEST_REGISTRY_DIR"
+# The proxies' socket directories srt made (they live in its registry).
+srt_net_dirs() { ls -d "$SRT_TEST_REGISTRY_DIR"/srt-*/srt-net-* "$TMPDIR"/srt-net-* 2>/dev/null; }
 
 _report() { # status name
 	TEST_N=$((TEST_N + 1))

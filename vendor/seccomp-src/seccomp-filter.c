@@ -3,6 +3,9 @@
  * Rules (default action ALLOW):
  *   any other architecture (and x32 numbers on x86_64) -> KILL_PROCESS
  *   socket(AF_UNIX | AF_VSOCK, ...)                   -> EPERM  (unless allow-unix-sockets)
+ *   socketpair(.., SOCK_DGRAM, ..)                    -> EPERM  (unless allow-unix-sockets:
+ *                                                        a datagram end can be connect()ed or
+ *                                                        sendto() any host socket path)
  *   io_uring_setup / io_uring_enter / io_uring_register -> EPERM (io_uring ops bypass seccomp)
  *   unless allow-nested-userns:
  *     unshare / clone with CLONE_NEWUSER or CLONE_NEWNS -> EPERM
@@ -11,7 +14,8 @@
  *     mount, umount2, pivot_root, setns and the new mount API
  *     (open_tree, move_mount, fsopen, fsconfig, fsmount, fspick,
  *      mount_setattr, open_tree_attr)                 -> EPERM
- * socketpair() stays allowed: it cannot reach anything outside the sandbox.
+ * Stream and seqpacket socketpair() stay allowed: a connected pair cannot be
+ * pointed anywhere else (EISCONN).
  * Argument checks compare only the low 32 bits, as the kernel does for an int. */
 #include "seccomp-filter.h"
 
@@ -32,37 +36,39 @@ struct rule {
 	const char *name;
 	int fallback_nr; /* unified number (>= 424) when libseccomp is too old, else -1 */
 	uint32_t action;
-	unsigned arg0_mask; /* 0: no argument condition */
-	unsigned arg0_value;
+	unsigned arg_mask; /* 0: no argument condition */
+	unsigned arg_value;
 	unsigned skip_if; /* FILTER_* flag that drops this rule */
+	unsigned arg;     /* which argument the condition looks at (0 or 1) */
 };
 
 #define EPERM_ACT SCMP_ACT_ERRNO(EPERM)
 
 static const struct rule rules[] = {
-	{ "socket", -1, EPERM_ACT, 0xffffffffu, AF_UNIX, FILTER_ALLOW_UNIX_SOCKETS },
-	{ "socket", -1, EPERM_ACT, 0xffffffffu, AF_VSOCK, FILTER_ALLOW_UNIX_SOCKETS },
-	{ "io_uring_setup", 425, EPERM_ACT, 0, 0, 0 },
-	{ "io_uring_enter", 426, EPERM_ACT, 0, 0, 0 },
-	{ "io_uring_register", 427, EPERM_ACT, 0, 0, 0 },
-	{ "unshare", -1, EPERM_ACT, CLONE_NEWUSER, CLONE_NEWUSER, FILTER_ALLOW_NESTED_USERNS },
-	{ "unshare", -1, EPERM_ACT, CLONE_NEWNS, CLONE_NEWNS, FILTER_ALLOW_NESTED_USERNS },
-	{ "clone", -1, EPERM_ACT, CLONE_NEWUSER, CLONE_NEWUSER, FILTER_ALLOW_NESTED_USERNS },
-	{ "clone", -1, EPERM_ACT, CLONE_NEWNS, CLONE_NEWNS, FILTER_ALLOW_NESTED_USERNS },
-	{ "clone3", 435, SCMP_ACT_ERRNO(ENOSYS), 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "mount", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "umount", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "umount2", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "pivot_root", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "setns", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "open_tree", 428, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "move_mount", 429, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "fsopen", 430, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "fsconfig", 431, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "fsmount", 432, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "fspick", 433, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "mount_setattr", 442, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
-	{ "open_tree_attr", 467, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS },
+	{ "socket", -1, EPERM_ACT, 0xffffffffu, AF_UNIX, FILTER_ALLOW_UNIX_SOCKETS, 0 },
+	{ "socket", -1, EPERM_ACT, 0xffffffffu, AF_VSOCK, FILTER_ALLOW_UNIX_SOCKETS, 0 },
+	{ "socketpair", -1, EPERM_ACT, 0xf, SOCK_DGRAM, FILTER_ALLOW_UNIX_SOCKETS, 1 },
+	{ "io_uring_setup", 425, EPERM_ACT, 0, 0, 0, 0 },
+	{ "io_uring_enter", 426, EPERM_ACT, 0, 0, 0, 0 },
+	{ "io_uring_register", 427, EPERM_ACT, 0, 0, 0, 0 },
+	{ "unshare", -1, EPERM_ACT, CLONE_NEWUSER, CLONE_NEWUSER, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "unshare", -1, EPERM_ACT, CLONE_NEWNS, CLONE_NEWNS, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "clone", -1, EPERM_ACT, CLONE_NEWUSER, CLONE_NEWUSER, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "clone", -1, EPERM_ACT, CLONE_NEWNS, CLONE_NEWNS, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "clone3", 435, SCMP_ACT_ERRNO(ENOSYS), 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "mount", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "umount", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "umount2", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "pivot_root", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "setns", -1, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "open_tree", 428, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "move_mount", 429, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "fsopen", 430, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "fsconfig", 431, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "fsmount", 432, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "fspick", 433, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "mount_setattr", 442, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
+	{ "open_tree_attr", 467, EPERM_ACT, 0, 0, FILTER_ALLOW_NESTED_USERNS, 0 },
 };
 
 const char *filter_arch_name(uint32_t arch)
@@ -84,7 +90,8 @@ const char *filter_arch_name(uint32_t arch)
 static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct rule *r)
 {
 	int nr = seccomp_syscall_resolve_name_arch(arch, r->name);
-	struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, r->arg0_mask, r->arg0_value);
+	struct scmp_arg_cmp cmp = r->arg == 1 ? SCMP_A1(SCMP_CMP_MASKED_EQ, r->arg_mask, r->arg_value)
+					      : SCMP_A0(SCMP_CMP_MASKED_EQ, r->arg_mask, r->arg_value);
 
 	if (nr == __NR_SCMP_ERROR) {
 		if (r->fallback_nr < 0 || arch != seccomp_arch_native())
@@ -95,7 +102,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t arch, const struct rule *r)
 	} else {
 		nr = seccomp_syscall_resolve_name(r->name);
 	}
-	if (r->arg0_mask)
+	if (r->arg_mask)
 		return seccomp_rule_add(ctx, r->action, nr, 1, cmp);
 	return seccomp_rule_add(ctx, r->action, nr, 0);
 }
