@@ -252,7 +252,7 @@ static void scan_records(struct ph_registry *r)
 			continue;
 		}
 		_cleanup_free_ char *path = path_join(r->dir, de->d_name);
-		if (read_file_max(path, RECORD_MAX, &data, &len) == 0)
+		if (read_regular_file_max(path, RECORD_MAX, &data, &len) == 0)
 			parse_record(data, len, &r->live);
 	}
 	closedir(d);
@@ -261,7 +261,7 @@ static void scan_records(struct ph_registry *r)
 		_cleanup_free_ char *data = NULL;
 		struct ph_list l = { 0 };
 		size_t len = 0;
-		if (read_file_max(path, RECORD_MAX, &data, &len) == 0) {
+		if (read_regular_file_max(path, RECORD_MAX, &data, &len) == 0) {
 			parse_record(data, len, &l);
 			log_debug("cleaning up after dead srt run %s (%zu entries)", dead.v[i], l.n);
 			remove_entries(&l, &r->live);
