@@ -4,6 +4,7 @@
 #include "proxy_int.h"
 
 #include "log.h"
+#include "relay.h"
 #include "util.h"
 
 #include <errno.h>
@@ -46,16 +47,67 @@ void pconn_unregister(struct pconn *c)
 	p->active--;
 }
 
+/* ---- tunnels (CONNECT, SOCKS5) ---- */
+
+struct tunnel {
+	struct pconn base;
+	struct relay *relay;
+};
+
+static void tunnel_destroy(struct pconn *c)
+{
+	struct tunnel *t = (struct tunnel *)c;
+
+	pconn_unregister(c);
+	relay_cancel(t->relay);
+	free(t);
+}
+
+static void tunnel_done(const struct relay_result *res, void *arg)
+{
+	struct tunnel *t = arg;
+
+	t->relay = NULL; /* already freed */
+	tunnel_destroy(&t->base);
+}
+
+void proxy_tunnel(struct proxy_server *p, struct bufferevent *client, struct bufferevent *up)
+{
+	struct tunnel *t = xcalloc(1, sizeof(*t));
+
+	pconn_register(p, &t->base, tunnel_destroy);
+	t->relay = relay_new(client, up, PROXY_IDLE_TIMEOUT_S, tunnel_done, t);
+	if (!t->relay)
+		tunnel_destroy(&t->base);
+}
+
 unsigned long proxy_active_connections(const struct proxy_server *p)
 {
 	return p->active;
 }
 
+/* A host as received (SOCKS5 sends any 255 bytes) with every byte that is
+ * not printable ASCII, and the backslash, as \xHH: it goes to stderr. */
+static char *escape_host(const char *host)
+{
+	char *out = xmalloc(4 * strlen(host) + 1), *o = out;
+
+	for (const unsigned char *c = (const unsigned char *)host; *c; c++) {
+		if (*c > 0x20 && *c < 0x7f && *c != '\\')
+			*o++ = (char)*c;
+		else
+			o += sprintf(o, "\\x%02x", *c);
+	}
+	*o = '\0';
+	return out;
+}
+
 void proxy_report(struct proxy_server *p, unsigned long id, const char *protocol, const char *host, int port,
 		  bool allowed, const char *reason, const char *rule)
 {
+	_cleanup_free_ char *safe = escape_host(host ? host : "");
 	struct proxy_event ev = {
-		.id = id, .protocol = protocol, .host = host ? host : "", .port = port,
+		.id = id, .protocol = protocol, .host = safe, .port = port,
 		.allowed = allowed, .reason = reason ? reason : "", .rule = rule,
 	};
 
@@ -143,7 +195,22 @@ fail:
 	return -1;
 }
 
-static struct rules *rules_new(const struct net_settings *net, char **ret_err)
+/* Copy the parentProxy part of compiled rules (it is fixed at start-up). */
+static void rules_copy_parent(struct rules *r, const struct rules *from)
+{
+	r->parent_http_host = from->parent_http_host ? xstrdup(from->parent_http_host) : NULL;
+	r->parent_https_host = from->parent_https_host ? xstrdup(from->parent_https_host) : NULL;
+	r->parent_http_port = from->parent_http_port;
+	r->parent_https_port = from->parent_https_port;
+	r->parent_http_auth = from->parent_http_auth ? xstrdup(from->parent_http_auth) : NULL;
+	r->parent_https_auth = from->parent_https_auth ? xstrdup(from->parent_https_auth) : NULL;
+	for (size_t i = 0; i < from->no_proxy.n; i++)
+		strv_push(&r->no_proxy, from->no_proxy.v[i]);
+}
+
+/* Compile net.  parent: rules whose parentProxy is kept (a live update
+ * does not change it), or NULL to take it from net. */
+static struct rules *rules_new(const struct net_settings *net, const struct rules *parent, char **ret_err)
 {
 	struct rules *r = xcalloc(1, sizeof(*r));
 
@@ -158,7 +225,9 @@ static struct rules *rules_new(const struct net_settings *net, char **ret_err)
 		r->mitm = policy_new(&m);
 		r->mitm_socket = xstrdup(net->mitm_socket_path);
 	}
-	if (net->has_parent_proxy) {
+	if (parent) {
+		rules_copy_parent(r, parent);
+	} else if (net->has_parent_proxy) {
 		if (net->parent_http &&
 		    parse_proxy_url(net->parent_http, &r->parent_http_host, &r->parent_http_port, &r->parent_http_auth) < 0) {
 			*ret_err = xasprintf("network.parentProxy.http: unsupported proxy URL: %s", net->parent_http);
@@ -527,6 +596,38 @@ static void socks_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct
 	proxy_socks_accept(arg, fd);
 }
 
+/* Accepting more than the descriptor limit allows: the listening socket
+ * stays readable, so libevent would call accept() again at once, forever.
+ * Pause both listeners briefly instead; connections that end free some. */
+#define ACCEPT_PAUSE_MS 100
+
+static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct proxy_server *p = arg;
+
+	if (p->http_listener)
+		evconnlistener_enable(p->http_listener);
+	if (p->socks_listener)
+		evconnlistener_enable(p->socks_listener);
+}
+
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct proxy_server *p = arg;
+	struct timeval tv = {.tv_usec = ACCEPT_PAUSE_MS * 1000};
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return; /* ECONNABORTED and the like: that one connection only */
+	if (p->http_listener)
+		evconnlistener_disable(p->http_listener);
+	if (p->socks_listener)
+		evconnlistener_disable(p->socks_listener);
+	if (!evtimer_pending(p->accept_pause, NULL))
+		log_debug("proxy: out of descriptors (%s), not accepting for %d ms", strerror(err), ACCEPT_PAUSE_MS);
+	evtimer_add(p->accept_pause, &tv);
+}
+
 static struct evconnlistener *listen_unix(struct proxy_server *p, const char *path, evconnlistener_cb cb,
 					  char **ret_err)
 {
@@ -543,6 +644,8 @@ static struct evconnlistener *listen_unix(struct proxy_server *p, const char *pa
 				    (struct sockaddr *)&sun, sizeof(sun));
 	if (!l)
 		*ret_err = xasprintf("cannot listen on %s: %s", path, strerror(errno));
+	else
+		evconnlistener_set_error_cb(l, accept_error_cb);
 	return l;
 }
 
@@ -555,9 +658,14 @@ struct proxy_server *proxy_start(struct event_base *base, const char *http_socke
 	p->base = base;
 	p->cb = cb;
 	p->cb_arg = cb_arg;
-	p->rules = rules_new(net, ret_err);
+	p->rules = rules_new(net, NULL, ret_err);
 	if (!p->rules)
 		goto fail;
+	p->accept_pause = evtimer_new(base, accept_resume_cb, p);
+	if (!p->accept_pause) {
+		*ret_err = xstrdup("out of memory");
+		goto fail;
+	}
 	p->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!p->dns) /* no resolv.conf: names from /etc/hosts only */
 		p->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
@@ -565,6 +673,9 @@ struct proxy_server *proxy_start(struct event_base *base, const char *http_socke
 		*ret_err = xstrdup("cannot set up the DNS resolver");
 		goto fail;
 	}
+	/* Allowed names are resolved as given: resolv.conf's search domains
+	 * would turn an allowed "foo" into some other host's "foo.corp". */
+	evdns_base_search_clear(p->dns);
 	evdns_base_load_hosts(p->dns, NULL);
 	/* Tests map names to addresses with their own hosts file. */
 	hosts = getenv("SRT_TEST_HOSTS_FILE");
@@ -588,18 +699,19 @@ fail:
 	return NULL;
 }
 
-void proxy_set_network(struct proxy_server *p, const struct net_settings *net)
+int proxy_set_network(struct proxy_server *p, const struct net_settings *net)
 {
 	char *err = NULL;
-	struct rules *r = rules_new(net, &err);
+	struct rules *r = rules_new(net, p->rules, &err);
 
 	if (!r) {
 		log_warn("network settings not applied, previous rules still in force: %s", err);
 		free(err);
-		return;
+		return -1;
 	}
 	rules_unref(p->rules);
 	p->rules = r;
+	return 0;
 }
 
 void proxy_free(struct proxy_server *p)
@@ -614,6 +726,8 @@ void proxy_free(struct proxy_server *p)
 		evconnlistener_free(p->socks_listener);
 		unlink(p->socks_path);
 	}
+	if (p->accept_pause)
+		event_free(p->accept_pause);
 	while (p->conns)
 		p->conns->destroy(p->conns);
 	if (p->dns)

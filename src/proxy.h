@@ -16,7 +16,8 @@ struct proxy_event {
 	struct timeval when;
 	unsigned long id;     /* connection id, for debug lines */
 	const char *protocol; /* "http", "connect" or "socks5" */
-	const char *host;     /* canonical when well-formed, else as received */
+	const char *host;     /* canonical when well-formed, else as received with
+			       * bytes other than printable ASCII (and \) as \xHH */
 	int port;
 	bool allowed;
 	const char *reason;   /* deny reason, "allowed", or "resolved to <class>" */
@@ -40,11 +41,12 @@ struct proxy_server *proxy_start(struct event_base *base, const char *http_socke
 				 const struct net_settings *net, proxy_event_cb cb, void *cb_arg, char **ret_err);
 
 /* Live update (--control-fd): new connections use the new rules; existing
- * tunnels keep running.  The proxy keeps its own compiled copy.  Settings
- * that cannot be compiled (a bad deniedResolvedAddresses entry, which
- * config validation should already refuse) keep the old rules, with a
- * warning. */
-void proxy_set_network(struct proxy_server *p, const struct net_settings *net);
+ * tunnels keep running.  The proxy keeps its own compiled copy.
+ * parentProxy stays as it was at start-up (it is not a live setting).
+ * Returns 0, or -1 with a warning when the settings cannot be compiled (a
+ * bad deniedResolvedAddresses entry, which config validation should
+ * already refuse): the old rules stay in force. */
+int proxy_set_network(struct proxy_server *p, const struct net_settings *net);
 
 /* Connections currently open (client side), for tests and benchmarks. */
 unsigned long proxy_active_connections(const struct proxy_server *p);

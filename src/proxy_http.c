@@ -539,11 +539,12 @@ static void dial_done(const struct dial_result *res, void *arg)
 	h->up = res->bev;
 	if (h->connect) {
 		struct bufferevent *c = h->client, *u = h->up;
+		struct proxy_server *p = h->base.p;
 		evbuffer_add_printf(bufferevent_get_output(c), "HTTP/1.1 200 Connection Established\r\n\r\n");
 		h->client = NULL;
 		h->up = NULL;
 		hconn_close(h);
-		relay_new(c, u, PROXY_IDLE_TIMEOUT_S);
+		proxy_tunnel(p, c, u);
 		return;
 	}
 	if (res->via_proxy) {

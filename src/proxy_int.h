@@ -12,6 +12,7 @@
 struct bufferevent;
 struct evdns_base;
 struct evconnlistener;
+struct event;
 
 /* One compiled rule set, shared by reference so a live update never frees
  * rules a connection in flight is still using. */
@@ -32,6 +33,7 @@ struct proxy_server {
 	struct event_base *base;
 	struct evdns_base *dns;
 	struct evconnlistener *http_listener, *socks_listener;
+	struct event *accept_pause; /* out of descriptors: listeners resume when it fires */
 	char *http_path, *socks_path;
 	struct rules *rules;
 	proxy_event_cb cb;
@@ -51,6 +53,11 @@ struct pconn {
 
 void pconn_register(struct proxy_server *p, struct pconn *c, void (*destroy)(struct pconn *));
 void pconn_unregister(struct pconn *c);
+
+/* Hand a client and its dialled upstream over to a relay that stays in
+ * the connection list (so proxy_free closes it) until it ends.  Takes both
+ * bufferevents. */
+void proxy_tunnel(struct proxy_server *p, struct bufferevent *client, struct bufferevent *up);
 
 struct rules *rules_ref(struct rules *r);
 void rules_unref(struct rules *r);

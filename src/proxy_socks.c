@@ -93,6 +93,7 @@ static void socks_dial_done(const struct dial_result *res, void *arg)
 {
 	struct sconn *s = arg;
 	struct bufferevent *c;
+	struct proxy_server *p = s->base.p;
 
 	s->dial = NULL;
 	if (res->status == DIAL_GUARD_REFUSED) {
@@ -109,7 +110,7 @@ static void socks_dial_done(const struct dial_result *res, void *arg)
 	c = s->client;
 	s->client = NULL;
 	sconn_close(s);
-	relay_new(c, res->bev, PROXY_IDLE_TIMEOUT_S);
+	proxy_tunnel(p, c, res->bev);
 }
 
 /* Returns the number of bytes consumed, 0 when more input is needed, or

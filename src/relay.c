@@ -351,12 +351,16 @@ int relay_take_fd(struct bufferevent *bev, struct evbuffer *out_to_fd, struct ev
 	return fd;
 }
 
-struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s)
+struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s, relay_done_cb done,
+			void *arg)
 {
 	struct event_base *base = bufferevent_get_base(a);
 	struct evbuffer *to_a = evbuffer_new(), *to_b = evbuffer_new();
 	struct evbuffer *from_a = evbuffer_new(), *from_b = evbuffer_new();
-	struct relay_opts o = {.idle_timeout_s = idle_timeout_s, .limit_ab = RELAY_UNLIMITED, .limit_ba = RELAY_UNLIMITED};
+	struct relay_opts o = {
+		.idle_timeout_s = idle_timeout_s, .limit_ab = RELAY_UNLIMITED, .limit_ba = RELAY_UNLIMITED,
+		.done = done, .arg = arg,
+	};
 	struct relay *r = NULL;
 	int fa, fb;
 

@@ -74,8 +74,11 @@ void relay_cancel(struct relay *r);
 
 /* Relay two bufferevents as a raw tunnel until both directions ended:
  * takes their descriptors (bytes already buffered in either direction go
- * first) and frees them.  On failure both are freed and closed. */
-struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s);
+ * first) and frees them; done (may be NULL) runs when the tunnel ends.
+ * On failure both are freed and closed, NULL is returned and done does
+ * not run. */
+struct relay *relay_new(struct bufferevent *a, struct bufferevent *b, int idle_timeout_s, relay_done_cb done,
+			void *arg);
 
 /* Detach the descriptor from a socket bufferevent and free it.  Its output
  * is appended to out_to_fd, its input to in_from_fd (either may be NULL to

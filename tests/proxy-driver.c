@@ -3,10 +3,14 @@
  *   proxy-driver SETTINGS HTTP_SOCK SOCKS_SOCK [EVENTS_FILE]
  * Writes "ready\n" on stdout once listening; one line per decision to
  * EVENTS_FILE ("allow|deny PROTO HOST PORT REASON"); exits on SIGTERM/SIGINT.
- * SIGUSR1 re-reads SETTINGS and applies it live (proxy_set_network). */
+ * SIGUSR1 re-reads SETTINGS and applies it live (proxy_set_network):
+ * "reloaded" or "reload failed" on stdout; SIGUSR2 does the same with an
+ * entry the proxy cannot compile added to deniedResolvedAddresses.  On
+ * exit, after proxy_free: "relays=N" (tunnels still alive). */
 #include "config.h"
 #include "log.h"
 #include "proxy.h"
+#include "relay.h"
 #include "util.h"
 
 #include <event2/event.h>
@@ -43,10 +47,12 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		free(err);
 		return;
 	}
-	proxy_set_network(proxy, &cfg->network);
+	if (sig == SIGUSR2)
+		strv_push(&cfg->network.denied_resolved_addresses, "not-an-address");
+	int r = proxy_set_network(proxy, &cfg->network);
 	config_free(cfg);
 	free(path);
-	printf("reloaded\n");
+	printf(r < 0 ? "reload failed\n" : "reloaded\n");
 	fflush(stdout);
 }
 
@@ -84,14 +90,19 @@ int main(int argc, char **argv)
 	struct event *s1 = evsignal_new(base, SIGTERM, on_stop, base);
 	struct event *s2 = evsignal_new(base, SIGINT, on_stop, base);
 	struct event *s3 = evsignal_new(base, SIGUSR1, on_reload, NULL);
+	struct event *s4 = evsignal_new(base, SIGUSR2, on_reload, NULL);
 	event_add(s1, NULL);
 	event_add(s2, NULL);
 	event_add(s3, NULL);
+	event_add(s4, NULL);
 	printf("ready\n");
 	fflush(stdout);
 	event_base_dispatch(base);
 	proxy_free(proxy);
+	printf("relays=%lu\n", relay_count());
+	fflush(stdout);
 	event_free(s1);
+	event_free(s4);
 	event_free(s2);
 	event_free(s3);
 	event_base_free(base);

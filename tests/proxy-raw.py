@@ -4,6 +4,7 @@
   proxy-raw.py socks-bind SOCK    SOCKS5 BIND: print VER REP in hex
   proxy-raw.py socks-udp SOCK     SOCKS5 UDP ASSOCIATE
   proxy-raw.py socks-ipv6 SOCK P  SOCKS5 CONNECT [::1]:P
+  proxy-raw.py socks-host SOCK HOST P  SOCKS5 CONNECT HOST (\\xHH escapes):P
   proxy-raw.py flood SOCK TEXT MAXBYTES
       send TEXT over and over without reading until MAXBYTES were sent or
       sending stalled for 2 s; then read the answers; prints
@@ -152,6 +153,9 @@ def main():
         socks(path, 2, 1, bytes([127, 0, 0, 1]), 80)
     elif mode == "socks-udp":
         socks(path, 3, 1, bytes([127, 0, 0, 1]), 80)
+    elif mode == "socks-host":
+        h = sys.argv[3].encode().decode("unicode_escape").encode("latin-1")
+        socks(path, 1, 3, bytes([len(h)]) + h, int(sys.argv[4]))
     elif mode == "socks-ipv6":
         socks(path, 1, 4, socket.inet_pton(socket.AF_INET6, "::1"), int(sys.argv[3]))
 

@@ -134,6 +134,10 @@ out=$(raw socks-udp "$D/a-socks.sock")
 is "SOCKS UDP ASSOCIATE: reply 7" "$out" "05 07"
 out=$(raw socks-ipv6 "$D/a-socks.sock" "$P")
 is "SOCKS IPv6 ::1 not allowed: reply 2" "$out" "05 02"
+out=$(raw socks-host "$D/a-socks.sock" 'bad\x1b[31m\x07host' "$P")
+is "SOCKS host with control bytes: reply 2" "$out" "05 02"
+like "SOCKS host with control bytes: reported escaped" "$(cat "$D/a.events")" 'deny socks5 bad\\x1b\[31m\\x07host '
+check "SOCKS host with control bytes: no raw ESC reaches the report" "! grep -q \"$(printf '\033')\" '$D/a.events'"
 
 # --- response framing and request head hygiene: a hostile upstream (proxy-raw.py upstream) ---
 python3 "$SRT_TEST_SRCDIR/proxy-raw.py" upstream "$D/eport" "$D/elog" & PIDS="$PIDS $!"
@@ -189,6 +193,24 @@ out=$(raw http "$D/l2-http.sock" "GET http://localhost:$P/lhdeny2 HTTP/1.1\r\nHo
 like "localhost resolving into deniedResolvedAddresses: 403" "$out" '^HTTP/1.1 403'
 is "localhost resolving into deniedResolvedAddresses: no upstream hit" "$(hits /lhdeny2)" 0
 
+# --- out of descriptors: the accept loop pauses instead of spinning ---
+require_tools prlimit
+start_proxy e "{\"network\":{\"allowedDomains\":[\"127.0.0.1\"],\"deniedDomains\":[]},$S}"
+prlimit --pid "$PID_e" --nofile=48:48
+python3 -c 'import socket,sys,time
+ss=[]
+for _ in range(100):
+    s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)
+time.sleep(3)' "$D/e-http.sock" & HOLDE=$!
+sleep 0.8
+cpu() { awk '{print $14 + $15}' /proc/"$1"/stat; }
+t0=$(cpu "$PID_e"); sleep 1; t1=$(cpu "$PID_e")
+check "EMFILE: the proxy does not spin on accept ($((t1 - t0)) ticks in 1 s)" "[ $((t1 - t0)) -lt 20 ]"
+wait "$HOLDE"
+sleep 0.3
+out=$(raw http "$D/e-http.sock" "GET http://127.0.0.1:$P/emfile HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+like "EMFILE: accepting again once descriptors are free" "$out" 'hello from upstream /emfile'
+
 # --- live update (proxy_set_network) ---
 out=$($C -i "http://127.0.0.1:$P2/live")
 like "before live update: 403" "$out" '^HTTP/1.1 403'
@@ -199,6 +221,11 @@ out=$($C -i "http://127.0.0.1:$P2/live")
 like "live update: newly allowed literal reaches upstream" "$out" 'hello from upstream /live'
 out=$($C -i "http://both.test:$P/live2")
 like "live update: still 403 for the rest" "$out" '^HTTP/1.1 403'
+kill -USR2 "$PID_a"
+for _ in $(seq 50); do grep -q 'reload failed' "$D/a.out" && break; sleep 0.05; done
+like "live update the proxy cannot compile: proxy_set_network says so" "$(cat "$D/a.out")" 'reload failed'
+out=$($C -i "http://127.0.0.1:$P2/live3")
+like "live update the proxy cannot compile: previous rules still in force" "$out" 'hello from upstream /live3'
 
 # --- mitmProxy routing and parentProxy: proxy b is the mitm / parent ---
 start_proxy m "{\"network\":{\"allowedDomains\":[\"127.0.0.1\",\"mitm.test\",\"upstream.test\"],\"deniedDomains\":[]},$S}"
@@ -215,6 +242,12 @@ $C --proxy "http://127.0.0.1:$BC" -i "http://parent.test:$P/p1" > /dev/null
 like "parentProxy: other domains go to the parent" "$(cat "$D/m.events" 2>/dev/null)" "deny http parent.test $P"
 out=$($C --proxy "http://127.0.0.1:$BC" -i "http://127.0.0.1:$P/noproxy")
 like "parentProxy: noProxy host dialled directly" "$out" 'hello from upstream /noproxy'
+# parentProxy is fixed at start-up: a live update without it changes nothing there.
+printf '%s\n' "{\"network\":{\"allowedDomains\":[\"mitm.test\",\"parent.test\",\"127.0.0.1\"],\"deniedDomains\":[]},$S}" > "$D/c.json"
+kill -USR1 "$PID_c"
+for _ in $(seq 50); do grep -q reloaded "$D/c.out" && break; sleep 0.05; done
+$C --proxy "http://127.0.0.1:$BC" -i "http://parent.test:$P/p2" > /dev/null
+is "parentProxy: still used after a live update without it" "$(grep -c 'deny http parent.test' "$D/m.events")" 2
 
 # --- 1,000 concurrent tunnels, no descriptor leak ---
 nfd() { ls /proc/"$1"/fd | wc -l; }
@@ -224,6 +257,16 @@ is "1000 concurrent tunnels all echo" "$out" "ok=1000 fail=0 max_open=1000"
 for _ in $(seq 50); do [ "$(nfd "$PID_a")" -le "$before" ] && break; sleep 0.1; done
 is "no descriptor leak after 1000 tunnels" "$(nfd "$PID_a")" "$before"
 
+# A tunnel still open when the proxy is freed: proxy_free closes it.
+n0=$(wc -l < "$D/a.events")
+python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"CONNECT 127.0.0.1:%s HTTP/1.1\r\n\r\n" % sys.argv[2].encode())
+time.sleep(30)' "$D/a-http.sock" "$P" & HOLD=$!; PIDS="$PIDS $HOLD"
+for _ in $(seq 50); do [ "$(wc -l < "$D/a.events")" -gt "$n0" ] && break; sleep 0.05; done
+sleep 0.2 # the dial finishes
 kill "$PID_a"; wait "$PID_a" 2>/dev/null
+like "proxy_free closes open tunnels" "$(cat "$D/a.out")" 'relays=0'
+kill "$HOLD" 2>/dev/null
 check "socket files removed on exit" "[ ! -e '$D/a-http.sock' ] && [ ! -e '$D/a-socks.sock' ]"
 done_testing
