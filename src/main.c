@@ -332,7 +332,12 @@ static void on_control_update(struct srt_config *cfg, void *arg)
 {
 	struct run *r = arg;
 
-	proxy_set_network(r->proxy, &cfg->network);
+	/* Rules the proxy refused leave everything as it was: violations keep
+	 * their rules and no control receipt claims the update. */
+	if (proxy_set_network(r->proxy, &cfg->network) < 0) {
+		config_free(cfg);
+		return;
+	}
 	violations_set_rules(r->violations, cfg);
 	audit_control(r->audit, cfg);
 	config_free(r->live_cfg);
