@@ -159,9 +159,12 @@ static int read_fd_max(int fd, size_t max, char **ret_data, size_t *ret_len)
 	return 0;
 }
 
-int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len)
+/* Open path for reading; with regular_only anything but a regular file is
+ * refused (-EINVAL), and O_NONBLOCK keeps a FIFO from waiting for a
+ * writer (it does not change a regular file's reads). */
+static int read_path_max(const char *path, bool regular_only, size_t max, char **ret_data, size_t *ret_len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
 	struct stat st;
 
 	if (fd < 0)
@@ -170,24 +173,17 @@ int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
+	if (regular_only && !S_ISREG(st.st_mode))
+		return -EINVAL;
 	return read_fd_max(fd, max, ret_data, ret_len);
+}
+
+int read_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len)
+{
+	return read_path_max(path, false, max, ret_data, ret_len);
 }
 
 int read_regular_file_max(const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY:
-	 * a terminal must not become ours.  Neither changes a regular
-	 * file's reads. */
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	return read_fd_max(fd, max, ret_data, ret_len);
+	return read_path_max(path, true, max, ret_data, ret_len);
 }
