@@ -33,20 +33,27 @@ struct sandbox {
 static int args_memfd(const strv *args, size_t n)
 {
 	_cleanup_close_ int fd = memfd_create("srt-bwrap-args", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, off = 0;
+
 	if (fd < 0)
 		return -1;
+	/* One buffer, one write: a plan has hundreds of words. */
+	for (size_t i = 0; i < n; i++)
+		len += strlen(args->v[i]) + 1; /* the NUL is the separator */
+	buf = xmalloc(len);
 	for (size_t i = 0; i < n; i++) {
-		const char *p = args->v[i];
-		size_t left = strlen(p) + 1; /* the NUL is the separator */
-		while (left > 0) {
-			ssize_t w = write(fd, p, left);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -1;
-			p += w;
-			left -= (size_t)w;
-		}
+		size_t l = strlen(args->v[i]) + 1;
+		memcpy(buf + off, args->v[i], l);
+		off += l;
+	}
+	for (off = 0; off < len;) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		off += (size_t)w;
 	}
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
 	    lseek(fd, 0, SEEK_SET) < 0)

@@ -115,6 +115,30 @@ is "the next run removed the killed run's TMPDIR" "$(ls -A "$TMPDIR")" ""
 is "the next run removed the killed run's socket directory" "$(srt_net_dirs)" ""
 check "the next run removed the killed run's placeholders" '[ ! -e .bashrc ] && [ ! -e .npmrc ]'
 
+# Large plans: 2500 deny paths (~480 KB of bwrap words, far past one
+# argument's 128 KiB) go through --args; past bwrap's 9000 words, a clear error.
+mkdir -p "$TESTDIR/many"
+python3 - "$TESTDIR" <<'PY'
+import json, os, sys
+t = sys.argv[1]
+paths = []
+for i in range(3000):
+    p = "%s/many/f%05d-%s" % (t, i, "x" * 60)
+    open(p, "w").close()
+    paths.append(p)
+for name, n in (("big.json", 2500), ("huge.json", 3000)):
+    json.dump({"network": {"allowedDomains": [], "deniedDomains": []},
+               "filesystem": {"denyRead": paths[:n], "allowWrite": [], "denyWrite": []}},
+              open(os.path.join(t, name), "w"))
+PY
+out=$("$SRT" -s "$TESTDIR/big.json" -c "cat $TESTDIR/many/f00007-* >/dev/null 2>&1 || echo denied") ; rc=$?
+is "2500 deny paths: runs" "$rc" 0
+is "2500 deny paths: enforced" "$out" denied
+out=$("$SRT" -s "$TESTDIR/huge.json" -c 'touch ran' 2>&1); rc=$?
+is "more than 9000 bwrap words: exit 1" "$rc" 1
+like "more than 9000 bwrap words: says so" "$out" "more than bubblewrap's limit of 9000"
+rm -rf "$TESTDIR/many" "$TESTDIR/big.json" "$TESTDIR/huge.json"
+
 out=$("$SRT" -s "$S" --dry-run -c 'echo hi')
 rc=$?
 is "--dry-run exits 0" "$rc" 0
