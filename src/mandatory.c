@@ -1,6 +1,8 @@
 /* Mandatory deny names and their discovery with ripgrep (see mandatory.h). */
 #include "mandatory.h"
 
+#include "locate.h"
+
 #include "log.h"
 #include "paths.h"
 #include "util.h"
@@ -383,7 +385,9 @@ struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const 
 		return sc;
 	mandatory_rg_argv(cfg, roots, &argv);
 	clock_gettime(CLOCK_MONOTONIC, &sc->t0);
-	sc->spawn_err = -spawn_capture(cmd, strv_argv(&argv), &sc->pid, &sc->out_fd);
+	/* One PATH lookup here instead of posix_spawnp's execve per PATH entry. */
+	_cleanup_free_ char *path = locate_program(cmd);
+	sc->spawn_err = path ? -spawn_capture(path, strv_argv(&argv), &sc->pid, &sc->out_fd) : ENOENT;
 	if (sc->spawn_err)
 		sc->pid = -1;
 	strv_clear(&argv);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,7 +65,7 @@ static int args_memfd(const strv *args, size_t n)
 /* In the forked child: give bwrap its two descriptors, hide the control fd,
  * restore the signal state srt changed, and exec. */
 __attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts *o, int args_fd,
-						  int status_fd)
+						  int status_fd, pid_t srt_pid)
 {
 	sigset_t none;
 	char args_num[16], status_num[16];
@@ -79,6 +80,11 @@ __attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts
 	for (size_t i = 0; i < o->n_command; i++)
 		argv[5 + i] = o->args->v[first + i];
 
+	/* Die with srt from the very start: bwrap's own --die-with-parent
+	 * comes later, and a srt killed in between would leave the sandbox
+	 * running unsupervised.  The death signal survives exec. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != srt_pid)
+		_exit(126);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -189,7 +195,7 @@ struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spaw
 	_cleanup_close_ int args_fd = -1;
 	int pipefd[2];
 	struct sandbox *sb;
-	pid_t pid;
+	pid_t pid, srt_pid;
 
 	if (o->n_command > o->args->n) {
 		*ret_err = xstrdup("internal error: command longer than the bwrap words");
@@ -211,6 +217,7 @@ struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spaw
 	/* SIGCHLD is watched before the fork so an instant exit is not missed. */
 	sb->chld_ev = evsignal_new(base, SIGCHLD, on_sigchld, sb);
 	event_add(sb->chld_ev, NULL);
+	srt_pid = getpid();
 	pid = fork();
 	if (pid < 0) {
 		*ret_err = xasprintf("fork: %s", strerror(errno));
@@ -219,7 +226,7 @@ struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spaw
 		return NULL;
 	}
 	if (pid == 0)
-		exec_bwrap(o, args_fd, pipefd[1]);
+		exec_bwrap(o, args_fd, pipefd[1], srt_pid);
 	close(pipefd[1]);
 	sb->bwrap_pid = pid;
 	evutil_make_socket_nonblocking(sb->status_fd);

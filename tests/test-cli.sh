@@ -103,7 +103,7 @@ check "command did not run without namespaces" '[ ! -e ran ]'
 # directory, private TMPDIR, placeholders).
 NS="$TESTDIR/net.json"
 write_settings "$NS" '{"network":{"allowedDomains":["example.com"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":["."],"denyWrite":[]}}'
-"$SRT" -s "$NS" -c 'sleep 30' &
+"$SRT" -s "$NS" -c 'sleep 30' >/dev/null 2>&1 &
 kpid=$!
 for _ in $(seq 100); do [ -n "$(ls -A "$TMPDIR")" ] && [ -e .bashrc ] && break; sleep 0.05; done
 sleep 0.3
@@ -111,6 +111,7 @@ kill -KILL $kpid; wait $kpid 2>/dev/null
 like "SIGKILLed srt left its TMPDIR (precondition)" "$(ls -A "$TMPDIR")" 'srt-tmp'
 like "SIGKILLed srt left its socket directory (precondition)" "$(srt_net_dirs)" 'srt-net-'
 "$SRT" -s "$NS" true
+check "nothing of the killed sandbox survives it" '! pgrep -f "UNIX-CONNECT:$SRT_TEST_REGISTRY_DIR" >/dev/null'
 is "the next run removed the killed run's TMPDIR" "$(ls -A "$TMPDIR")" ""
 is "the next run removed the killed run's socket directory" "$(srt_net_dirs)" ""
 check "the next run removed the killed run's placeholders" '[ ! -e .bashrc ] && [ ! -e .npmrc ]'
