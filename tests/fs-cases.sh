@@ -10,12 +10,13 @@ printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allow
 if [ -z "${FS_USE_FS_RUN:-}" ] && "$SRT" -s "$TESTDIR/probe.json" -c true >/dev/null 2>&1; then
 	echo "# running through $SRT"
 	sb() { s=$1; shift; "$SRT" -s "$s" -c "$*"; }
-	sb_bg() { s=$1; shift; "$SRT" -s "$s" -c "$*" & }
+	# Backgrounded runs get killed on purpose: keep them off the TAP pipe.
+	sb_bg() { s=$1; shift; "$SRT" -s "$s" -c "$*" >/dev/null 2>&1 & }
 	sb_timeout() { s=$1; shift; timeout -k 5 10 "$SRT" -s "$s" -c "$*"; }
 else
 	echo "# running through $FS_RUN"
 	sb() { s=$1; shift; "$FS_RUN" "$s" -- /bin/sh -c "$*"; }
-	sb_bg() { s=$1; shift; "$FS_RUN" "$s" -- /bin/sh -c "$*" & }
+	sb_bg() { s=$1; shift; "$FS_RUN" "$s" -- /bin/sh -c "$*" >/dev/null 2>&1 & }
 	sb_timeout() { s=$1; shift; timeout -k 5 10 "$FS_RUN" "$s" -- /bin/sh -c "$*"; }
 fi
 
