@@ -144,6 +144,15 @@ static int record_append(struct ph_registry *r, char type, const struct stat *st
 	return 0;
 }
 
+/* fdopendir() that closes fd when it fails. */
+static DIR *dir_from_fd(int fd)
+{
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close_keep_errno(fd);
+	return d;
+}
+
 /* Remove a directory tree we own without following symlinks. */
 static void remove_tree_at(int dfd, const char *name, int depth)
 {
@@ -155,15 +164,15 @@ static void remove_tree_at(int dfd, const char *name, int depth)
 		return;
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
 		return;
-	(void)fchmodat(dfd, name, 0700, 0);
+	/* Open first (O_NOFOLLOW), then fchmod: a chmod by name would follow
+	 * a symlink swapped in meanwhile. */
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
+	(void)fchmod(fd, 0700);
+	d = dir_from_fd(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			remove_tree_at(dirfd(d), de->d_name, depth + 1);
@@ -227,11 +236,9 @@ static void scan_records(struct ph_registry *r)
 	list_clear(&r->live);
 	if (fd < 0)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
+	d = dir_from_fd(fd);
+	if (!d)
 		return;
-	}
 	rewinddir(d); /* the dup shares its offset with dir_fd */
 	/* Two passes: first learn every live entry, then clean dead runs
 	 * against that set. */
