@@ -59,6 +59,6 @@ copy_tree "$work/asan"
 	show_failures "$work/asan"
 
 echo "== make distcheck"
-make -s distcheck
+(cd "$main" && make -s distcheck)
 
 echo "== all tests passed"
