@@ -4,10 +4,10 @@
  * judged on its own. */
 #include "proxy_int.h"
 
+#include "http_head.h"
 #include "relay.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -141,205 +141,6 @@ static void head_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	fail_close(h, "408 Request Timeout");
 }
 
-/* ---- head parsing ---- */
-
-struct header {
-	char *name, *value;
-};
-
-struct head {
-	char *buf; /* owned; lines point into it */
-	char *method, *target, *version;
-	struct header hdr[128];
-	size_t n;
-};
-
-static bool is_tchar(char c)
-{
-	return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
-}
-
-/* Split a head (without the final blank line) into request/status line and
- * headers.  Returns 0, or -1 when malformed. */
-static int parse_head(char *buf, struct head *hd, bool response)
-{
-	char *save = NULL, *line;
-	bool first = true;
-
-	memset(hd, 0, sizeof(*hd));
-	hd->buf = buf;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t l = strlen(line);
-		if (l && line[l - 1] == '\r')
-			line[--l] = '\0';
-		for (size_t i = 0; i < l; i++)
-			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
-				return -1;
-		if (first) {
-			char *sp1 = strchr(line, ' '), *sp2;
-			if (!sp1)
-				return -1;
-			*sp1 = '\0';
-			sp2 = strchr(sp1 + 1, ' ');
-			if (!response) {
-				if (!sp2 || strchr(sp2 + 1, ' '))
-					return -1;
-				*sp2 = '\0';
-				hd->method = line;
-				hd->target = sp1 + 1;
-				hd->version = sp2 + 1;
-				if (!*hd->method || !*hd->target || strncmp(hd->version, "HTTP/1.", 7) != 0 ||
-				    (hd->version[7] != '0' && hd->version[7] != '1') || hd->version[8])
-					return -1;
-				for (char *c = hd->method; *c; c++)
-					if (!is_tchar(*c))
-						return -1;
-			} else {
-				hd->version = line;
-				hd->method = sp1 + 1; /* status code + reason */
-				if (strncmp(line, "HTTP/1.", 7) != 0)
-					return -1;
-			}
-			first = false;
-			continue;
-		}
-		if (line[0] == ' ' || line[0] == '\t')
-			return -1; /* obsolete line folding */
-		char *colon = strchr(line, ':');
-		if (!colon || colon == line)
-			return -1;
-		*colon = '\0';
-		for (char *c = line; *c; c++)
-			if (!is_tchar(*c))
-				return -1;
-		char *v = colon + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		char *e = v + strlen(v);
-		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (hd->n == sizeof(hd->hdr) / sizeof(hd->hdr[0]))
-			return -1;
-		hd->hdr[hd->n].name = line;
-		hd->hdr[hd->n].value = v;
-		hd->n++;
-	}
-	return first ? -1 : 0;
-}
-
-static const char *head_get(const struct head *hd, const char *name)
-{
-	for (size_t i = 0; i < hd->n; i++)
-		if (strcasecmp(hd->hdr[i].name, name) == 0)
-			return hd->hdr[i].value;
-	return NULL;
-}
-
-/* The value of a Content-Length header (or of every one, when repeated:
- * they must agree).  Returns 0 with *ret (RELAY_UNLIMITED when there is
- * none), or -1 when a value is not a plain decimal or two differ. */
-static int head_content_length(const struct head *hd, uint64_t *ret)
-{
-	uint64_t v = RELAY_UNLIMITED;
-
-	for (size_t i = 0; i < hd->n; i++) {
-		const char *s = hd->hdr[i].value;
-		uint64_t x = 0;
-		size_t l = strlen(s);
-		if (strcasecmp(hd->hdr[i].name, "Content-Length") != 0)
-			continue;
-		if (l == 0 || l > 18 || strspn(s, "0123456789") != l)
-			return -1;
-		for (; *s; s++)
-			x = x * 10 + (uint64_t)(*s - '0');
-		if (v != RELAY_UNLIMITED && v != x)
-			return -1;
-		v = x;
-	}
-	*ret = v;
-	return 0;
-}
-
-static size_t head_count(const struct head *hd, const char *name)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < hd->n; i++)
-		n += strcasecmp(hd->hdr[i].name, name) == 0;
-	return n;
-}
-
-/* Does a comma list (Connection header) contain token? */
-static bool list_has(const char *list, const char *token)
-{
-	size_t tl = strlen(token);
-
-	for (const char *s = list; s && *s;) {
-		while (*s == ' ' || *s == ',')
-			s++;
-		size_t n = strcspn(s, ", ");
-		if (n == tl && strncasecmp(s, token, tl) == 0)
-			return true;
-		s += n;
-	}
-	return false;
-}
-
-static bool is_hop_by_hop(const char *name, const char *connection)
-{
-	static const char *const hop[] = {"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization",
-					  "Proxy-Authenticate", "TE", "Trailer", "Upgrade", NULL};
-	for (size_t i = 0; hop[i]; i++)
-		if (strcasecmp(name, hop[i]) == 0)
-			return true;
-	return connection && list_has(connection, name);
-}
-
-/* host[:port] or [v6][:port] -> host (brackets kept), port. */
-static int split_authority(const char *a, size_t len, int default_port, char **ret_host, int *ret_port)
-{
-	const char *colon = NULL;
-	int port = default_port;
-
-	if (len == 0)
-		return -1;
-	if (a[0] == '[') {
-		const char *rb = memchr(a, ']', len);
-		if (!rb)
-			return -1;
-		if ((size_t)(rb - a) + 1 < len) {
-			if (rb[1] != ':')
-				return -1;
-			colon = rb + 1;
-		}
-		*ret_host = xstrndup(a, (size_t)(rb - a) + 1);
-	} else {
-		colon = memchr(a, ':', len);
-		*ret_host = xstrndup(a, colon ? (size_t)(colon - a) : len);
-	}
-	if (colon) {
-		size_t pl = len - (size_t)(colon - a) - 1;
-		port = 0;
-		if (pl == 0 || pl > 5)
-			goto fail;
-		for (size_t i = 1; i <= pl; i++) {
-			if (!isdigit((unsigned char)colon[i]))
-				goto fail;
-			port = port * 10 + (colon[i] - '0');
-		}
-		if (port < 1 || port > 65535)
-			goto fail;
-	}
-	if (!**ret_host)
-		goto fail;
-	*ret_port = port;
-	return 0;
-fail:
-	free(*ret_host);
-	*ret_host = NULL;
-	return -1;
-}
-
 static void deny_answer(struct hconn *h, const struct policy_result *pr, const char *proto, const char *rawhost,
 			int port, bool keep)
 {
@@ -371,13 +172,13 @@ static void dial_done(const struct dial_result *res, void *arg);
 /* One complete head is in the client input: handle it. */
 static void handle_request(struct hconn *h, char *headbuf)
 {
-	struct head hd;
+	struct http_head hd;
 	_cleanup_free_ char *rawhost = NULL;
-	const char *path = "/";
+	const char *rest;
 	struct policy_result pr;
 	int port;
 
-	if (parse_head(headbuf, &hd, false) < 0) {
+	if (http_head_parse(headbuf, &hd, false) < 0) {
 		fail_close(h, "400 Bad Request");
 		return;
 	}
@@ -385,73 +186,40 @@ static void handle_request(struct hconn *h, char *headbuf)
 	rules_unref(h->rules);
 	h->rules = rules_ref(h->base.p->rules);
 	h->connect = strcmp(hd.method, "CONNECT") == 0;
-	h->client_close = strcmp(hd.version, "HTTP/1.0") == 0 || list_has(head_get(&hd, "Connection"), "close") ||
-			  list_has(head_get(&hd, "Proxy-Connection"), "close");
+	h->client_close = strcmp(hd.version, "HTTP/1.0") == 0 || http_list_has(http_head_get(&hd, "Connection"), "close") ||
+			  http_list_has(http_head_get(&hd, "Proxy-Connection"), "close");
 	h->head_req = strcmp(hd.method, "HEAD") == 0;
 
-	if (h->connect) {
-		if (split_authority(hd.target, strlen(hd.target), 0, &rawhost, &port) < 0 || port == 0) {
-			fail_close(h, "400 Bad Request");
-			return;
-		}
-	} else {
-		const char *t = hd.target, *auth_end;
-		if (strncasecmp(t, "http://", 7) != 0) {
-			fail_close(h, "400 Bad Request"); /* origin-form, '*' or another scheme */
-			return;
-		}
-		t += 7;
-		auth_end = t + strcspn(t, "/?#");
-		if (memchr(t, '@', (size_t)(auth_end - t)) ||
-		    split_authority(t, (size_t)(auth_end - t), 80, &rawhost, &port) < 0) {
-			fail_close(h, "400 Bad Request");
-			return;
-		}
-		if (*auth_end == '/')
-			path = auth_end;
-		else if (*auth_end == '?')
-			path = NULL; /* "/" + query, below */
-		if (strchr(hd.target, '#')) {
-			fail_close(h, "400 Bad Request");
-			return;
-		}
-		const char *te = head_get(&hd, "Transfer-Encoding");
+	if (http_request_target(&hd, h->connect, &rawhost, &port, &rest) < 0) {
+		fail_close(h, "400 Bad Request");
+		return;
+	}
+	if (!h->connect) {
 		uint64_t cl;
-		h->body_chunked = te != NULL;
 		h->body_left = 0;
-		if (head_content_length(&hd, &cl) < 0) {
-			fail_close(h, "400 Bad Request"); /* bad or conflicting Content-Length */
-			return;
-		}
-		/* Only plain chunked framing is relayed (the proxy forwards the
-		 * chunks raw and cannot judge another coding's end). */
-		if (te && (head_count(&hd, "Transfer-Encoding") > 1 || strcasecmp(te, "chunked") != 0)) {
+		if (http_request_framing(&hd, &h->body_chunked, &cl) < 0) {
 			fail_close(h, "400 Bad Request");
 			return;
 		}
-		if (te && cl != RELAY_UNLIMITED) {
-			fail_close(h, "400 Bad Request"); /* request smuggling shape */
-			return;
-		}
-		if (cl != RELAY_UNLIMITED)
+		if (cl != HTTP_NO_LENGTH)
 			h->body_left = cl;
 		/* Build the upstream request now; it is sent once the dial succeeds. */
 		h->req = evbuffer_new();
 		evbuffer_add_printf(h->req, "%s ", hd.method);
 		h->port = port;
-		if (path)
-			evbuffer_add(h->req, path, strlen(path));
+		if (*rest == '/')
+			evbuffer_add(h->req, rest, strlen(rest));
 		else
-			evbuffer_add_printf(h->req, "/%s", auth_end);
+			evbuffer_add_printf(h->req, "/%s", rest); /* "" or "?query" */
 		evbuffer_add_printf(h->req, " HTTP/1.1\r\n");
-		const char *conn = head_get(&hd, "Connection");
+		const char *conn = http_head_get(&hd, "Connection");
 		for (size_t i = 0; i < hd.n; i++) {
-			if (is_hop_by_hop(hd.hdr[i].name, conn) || strcasecmp(hd.hdr[i].name, "Host") == 0 ||
+			if (http_is_hop_by_hop(hd.hdr[i].name, conn) || strcasecmp(hd.hdr[i].name, "Host") == 0 ||
 			    strcasecmp(hd.hdr[i].name, "Content-Length") == 0)
 				continue;
 			evbuffer_add_printf(h->req, "%s: %s\r\n", hd.hdr[i].name, hd.hdr[i].value);
 		}
-		if (cl != RELAY_UNLIMITED) /* once, however often the client repeated it */
+		if (cl != HTTP_NO_LENGTH) /* once, however often the client repeated it */
 			evbuffer_add_printf(h->req, "Content-Length: %llu\r\n", (unsigned long long)cl);
 	}
 
@@ -611,19 +379,19 @@ static void up_writecb(struct bufferevent *bev, void *arg)
  * connection can be kept. Returns -1 when the head is malformed. */
 static int rewrite_response_head(struct hconn *h, char *buf)
 {
-	struct head hd;
+	struct http_head hd;
 	struct evbuffer *out = bufferevent_get_output(h->client);
 	int status;
 
-	if (parse_head(buf, &hd, true) < 0)
+	if (http_head_parse(buf, &hd, true) < 0)
 		return -1;
 	status = atoi(hd.method);
 	if (status < 100 || status > 999)
 		return -1;
-	const char *conn = head_get(&hd, "Connection");
+	const char *conn = http_head_get(&hd, "Connection");
 	uint64_t cl;
 	bool cl_sent = false;
-	if (head_content_length(&hd, &cl) < 0)
+	if (http_head_content_length(&hd, &cl) < 0)
 		return -1;
 	/* The body the client gets is exactly the one the head announces: a
 	 * known length is relayed to the byte and the connection may carry
@@ -635,7 +403,7 @@ static int rewrite_response_head(struct hconn *h, char *buf)
 		h->client_close = true; /* the final head follows raw */
 	else if (h->head_req || status == 204 || status == 304)
 		h->resp_left = 0;
-	else if (!head_get(&hd, "Transfer-Encoding") && cl != RELAY_UNLIMITED)
+	else if (!http_head_get(&hd, "Transfer-Encoding") && cl != HTTP_NO_LENGTH)
 		h->resp_left = cl;
 	else
 		h->client_close = true;
@@ -643,7 +411,7 @@ static int rewrite_response_head(struct hconn *h, char *buf)
 		h->client_close = true; /* the raw chunked request body leaves the connection unusable */
 	evbuffer_add_printf(out, "%s %s\r\n", hd.version, hd.method);
 	for (size_t i = 0; i < hd.n; i++) {
-		if (is_hop_by_hop(hd.hdr[i].name, conn))
+		if (http_is_hop_by_hop(hd.hdr[i].name, conn))
 			continue;
 		if (strcasecmp(hd.hdr[i].name, "Content-Length") == 0) {
 			if (cl_sent)

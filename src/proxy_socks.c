@@ -4,22 +4,15 @@
 #include "proxy_int.h"
 
 #include "relay.h"
+#include "socks_parse.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <string.h>
 
 enum sstate { S_GREETING, S_AUTH, S_REQUEST, S_DIALING, S_CLOSING };
-
-/* Reply codes (RFC 1928 6). */
-#define REP_OK 0x00
-#define REP_NOT_ALLOWED 0x02
-#define REP_HOST_UNREACHABLE 0x04
-#define REP_CMD_UNSUPPORTED 0x07
-#define REP_ATYP_UNSUPPORTED 0x08
 
 struct sconn {
 	struct pconn base;
@@ -99,14 +92,14 @@ static void socks_dial_done(const struct dial_result *res, void *arg)
 	if (res->status == DIAL_GUARD_REFUSED) {
 		_cleanup_free_ char *reason = xasprintf("resolved to %s", res->msg);
 		proxy_report(s->base.p, s->base.id, "socks5", s->host, s->port, false, reason, NULL);
-		reply(s, REP_NOT_ALLOWED, true);
+		reply(s, SOCKS_REP_NOT_ALLOWED, true);
 		return;
 	}
 	if (res->status != DIAL_OK) {
-		reply(s, REP_HOST_UNREACHABLE, true);
+		reply(s, SOCKS_REP_HOST_UNREACHABLE, true);
 		return;
 	}
-	reply(s, REP_OK, false);
+	reply(s, SOCKS_REP_OK, false);
 	c = s->client;
 	s->client = NULL;
 	sconn_close(s);
@@ -117,110 +110,65 @@ static void socks_dial_done(const struct dial_result *res, void *arg)
  * -1 after the connection was closed. */
 static int step_greeting(struct sconn *s, const unsigned char *b, size_t n)
 {
-	bool noauth = false, userpass = false;
-	unsigned char ans[2] = {5, 0xff};
+	unsigned char ans[2] = {5, SOCKS_METHOD_NONE};
+	int used = socks_parse_greeting(b, n, &ans[1]);
 
-	if (n < 2)
-		return 0;
-	if (b[0] != 5) {
+	if (used < 0) {
 		finish(s, NULL, 0);
 		return -1;
 	}
-	if (n < 2u + b[1])
+	if (used == 0)
 		return 0;
-	for (size_t i = 0; i < b[1]; i++) {
-		noauth |= b[2 + i] == 0x00;
-		userpass |= b[2 + i] == 0x02;
-	}
-	if (noauth) {
-		ans[1] = 0x00;
-		s->state = S_REQUEST;
-	} else if (userpass) {
-		ans[1] = 0x02;
-		s->state = S_AUTH;
-	} else {
+	if (ans[1] == SOCKS_METHOD_NONE) {
 		finish(s, ans, 2);
 		return -1;
 	}
+	s->state = ans[1] == SOCKS_METHOD_NOAUTH ? S_REQUEST : S_AUTH;
 	bufferevent_write(s->client, ans, 2);
-	return 2 + b[1];
+	return used;
 }
 
 /* RFC 1929: any username/password is accepted (the socket is private). */
 static int step_auth(struct sconn *s, const unsigned char *b, size_t n)
 {
-	static const unsigned char okay[2] = {1, 0};
-	size_t ulen, plen;
+	static const unsigned char okay[2] = {1, 0}, bad[2] = {1, 1};
+	int used = socks_parse_auth(b, n);
 
-	if (n < 2)
-		return 0;
-	if (b[0] != 1) {
-		static const unsigned char bad[2] = {1, 1};
+	if (used < 0) {
 		finish(s, bad, 2);
 		return -1;
 	}
-	ulen = b[1];
-	if (n < 3 + ulen)
-		return 0;
-	plen = b[2 + ulen];
-	if (n < 3 + ulen + plen)
+	if (used == 0)
 		return 0;
 	bufferevent_write(s->client, okay, 2);
 	s->state = S_REQUEST;
-	return (int)(3 + ulen + plen);
+	return used;
 }
 
 static int step_request(struct sconn *s, const unsigned char *b, size_t n)
 {
-	char host[INET6_ADDRSTRLEN + 256];
-	size_t need, alen;
+	struct socks_request req;
+	unsigned char rep;
 	struct policy_result pr;
+	int used = socks_parse_request(b, n, &req, &rep);
 
-	if (n < 5)
+	if (used < 0) {
+		if (rep == SOCKS_REP_NONE)
+			finish(s, NULL, 0);
+		else
+			reply(s, rep, true);
+		return -1;
+	}
+	if (used == 0)
 		return 0;
-	if (b[0] != 5) {
-		finish(s, NULL, 0);
-		return -1;
-	}
-	switch (b[3]) {
-	case 1:
-		alen = 4;
-		break;
-	case 3:
-		alen = 1 + (size_t)b[4];
-		break;
-	case 4:
-		alen = 16;
-		break;
-	default:
-		reply(s, REP_ATYP_UNSUPPORTED, true);
-		return -1;
-	}
-	need = 4 + alen + 2;
-	if (n < need)
-		return 0;
-	if (b[1] != 1) { /* BIND, UDP ASSOCIATE */
-		reply(s, REP_CMD_UNSUPPORTED, true);
-		return -1;
-	}
-	if (b[3] == 1)
-		inet_ntop(AF_INET, b + 4, host, sizeof(host));
-	else if (b[3] == 4)
-		inet_ntop(AF_INET6, b + 4, host, sizeof(host));
-	else {
-		memcpy(host, b + 5, b[4]);
-		host[b[4]] = '\0';
-		if (memchr(b + 5, '\0', b[4]))
-			host[0] = '\0'; /* embedded NUL: malformed */
-	}
-	s->port = b[4 + alen] << 8 | b[5 + alen];
+	s->port = req.port;
 	rules_unref(s->rules);
 	s->rules = rules_ref(s->base.p->rules);
-	if (!policy_decide(s->rules->policy, host, s->port, &pr)) {
-		proxy_report(s->base.p, s->base.id, "socks5", pr.host ? pr.host : host, s->port, false, pr.reason,
+	if (!policy_decide(s->rules->policy, req.host, s->port, &pr)) {
+		proxy_report(s->base.p, s->base.id, "socks5", pr.host ? pr.host : req.host, s->port, false, pr.reason,
 			     pr.rule);
 		policy_result_clear(&pr);
-		reply(s, REP_NOT_ALLOWED, true);
+		reply(s, SOCKS_REP_NOT_ALLOWED, true);
 		return -1;
 	}
 	proxy_report(s->base.p, s->base.id, "socks5", pr.host, s->port, true, pr.reason, pr.rule);
@@ -230,7 +178,7 @@ static int step_request(struct sconn *s, const unsigned char *b, size_t n)
 	bufferevent_disable(s->client, EV_READ);
 	s->dial = dial_start(s->base.p, s->rules, s->host, pr.host_is_ip, s->port, DIAL_TUNNEL, socks_dial_done, s);
 	policy_result_clear(&pr);
-	return (int)need;
+	return used;
 }
 
 static void socks_readcb(struct bufferevent *bev, void *arg)
