@@ -8,7 +8,9 @@ set -eu
 PACKAGES="build-essential autoconf automake pkg-config libtool
 libjson-c-dev libseccomp-dev libevent-dev libsodium-dev
 bubblewrap socat ripgrep curl python3 ca-certificates iproute2 procps
-openssl python3-nacl hyperfine"
+openssl python3-nacl hyperfine
+git man-db groff-base bsdextrautils util-linux
+debhelper dh-autoreconf dpkg-dev fakeroot"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

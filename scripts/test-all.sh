@@ -5,6 +5,7 @@
 #   3. as root: the same suite as the unprivileged user srtuser (created here)
 #   4. the same suite built with AddressSanitizer + UBSan
 #   5. `make distcheck` (tarball, VPATH build, install/uninstall)
+#   6. the Debian package: built from HEAD, unpacked, run (scripts/test-deb.sh)
 # Any failure stops the script with a nonzero status.
 set -eu
 
@@ -60,5 +61,8 @@ copy_tree "$work/asan"
 
 echo "== make distcheck"
 (cd "$main" && make -s distcheck)
+
+echo "== Debian package"
+scripts/test-deb.sh
 
 echo "== all tests passed"
