@@ -10,7 +10,8 @@ libjson-c-dev libseccomp-dev libevent-dev libsodium-dev
 bubblewrap socat ripgrep curl python3 ca-certificates iproute2 procps
 openssl python3-nacl hyperfine
 git man-db groff-base bsdextrautils util-linux
-debhelper dh-autoreconf dpkg-dev fakeroot"
+debhelper dh-autoreconf dpkg-dev fakeroot
+clang libclang-rt-14-dev"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
