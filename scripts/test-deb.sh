@@ -39,6 +39,9 @@ for t in git dpkg-buildpackage dpkg-deb fakeroot unshare; do
 	command -v "$t" >/dev/null 2>&1 || { echo "Bail out! $t is not installed (scripts/setup-debian.sh --deps)"; exit 1; }
 done
 
+git -C "$top" rev-parse --verify -q HEAD >/dev/null ||
+	{ echo "Bail out! $top is not a git checkout (the package is built from HEAD)"; exit 1; }
+
 # 1. build from a clean export of HEAD
 version=$(sed -n '1s/^srt (\([^)]*\)).*/\1/p' "$top/debian/changelog")
 src=$work/srt-$version
@@ -91,6 +94,13 @@ mkdir -p "$work/home" "$work/proj"
 echo secret >"$work/home/canary"
 printf '%s\n' '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"denyRead":["~/.ssh"],"allowWrite":["."],"denyWrite":[]}}' \
 	>"$work/proj/settings.json"
+# As root, the same installed srt also runs for an unprivileged user.
+as_user=:
+if [ "$(id -u)" = 0 ] && id srtuser >/dev/null 2>&1; then
+	mkdir -p "$work/userhome"
+	chown srtuser: "$work/userhome"
+	as_user="runuser -u srtuser -- env HOME=$work/userhome"
+fi
 if [ "$(id -u)" = 0 ]; then ns="unshare -m --propagation private"; else ns="unshare -r -m --propagation private"; fi
 # shellcheck disable=SC2016
 inside=$(cd "$work/proj" && HOME="$work/home" $ns sh -c '
@@ -102,7 +112,9 @@ inside=$(cd "$work/proj" && HOME="$work/home" $ns sh -c '
 	srt -s settings.json -c "echo in-sandbox; echo pwned > \$HOME/canary || echo home-write-refused; cat /etc/hostname >/dev/null && echo read-ok; echo made > ./out; cat ./out"
 	echo "rc=$?"
 	srt -s settings.json -c "exit 7"
-	echo "rc7=$?"' sh "$root" 2>&1)
+	echo "rc7=$?"
+	[ "$2" = : ] || (cd "$HOME" && $2 srt -c "echo user-\$(id -u); touch /usr/bin/x 2>/dev/null || echo user-usr-ro")' \
+	sh "$root" "$as_user" 2>&1)
 printf '%s\n' "$inside" | sed 's/^/# inside: /'
 like "installed srt is /usr/bin/srt" "$inside" '^which=/usr/bin/srt$'
 like "installed srt --version" "$inside" "^$(printf '%s' "$version" | sed 's/\./\\./g')\$"
@@ -113,6 +125,10 @@ like "the sandbox reads /etc" "$inside" '^read-ok$'
 like "the allowed write to the project works" "$inside" '^made$'
 like "srt exits 0 with the command" "$inside" '^rc=0$'
 like "srt passes the command's exit status on" "$inside" '^rc7=7$'
+if [ "$as_user" != : ]; then
+	like "the installed srt runs for an unprivileged user" "$inside" "^user-$(id -u srtuser)\$"
+	like "... with /usr read-only" "$inside" '^user-usr-ro$'
+fi
 if [ "$(cat "$work/home/canary")" = secret ]; then report 0 "HOME/canary unchanged on the host"; else report 1 "HOME/canary unchanged on the host"; fi
 if [ -e /usr/bin/srt ] && ! dpkg -S /usr/bin/srt >/dev/null 2>&1; then
 	report 1 "the host's /usr has no stray srt (the overlay stayed in its namespace)"
