@@ -113,7 +113,7 @@ inside=$(cd "$work/proj" && HOME="$work/home" $ns sh -c '
 	echo "rc=$?"
 	srt -s settings.json -c "exit 7"
 	echo "rc7=$?"
-	[ "$2" = : ] || (cd "$HOME" && $2 srt -c "echo user-\$(id -u); touch /usr/bin/x 2>/dev/null || echo user-usr-ro")' \
+	[ "$2" = : ] || (cd "$HOME" && $2 srt -c "echo user-\$(id -u); touch \$HOME/x 2>/dev/null || echo user-home-ro")' \
 	sh "$root" "$as_user" 2>&1)
 printf '%s\n' "$inside" | sed 's/^/# inside: /'
 like "installed srt is /usr/bin/srt" "$inside" '^which=/usr/bin/srt$'
@@ -127,7 +127,9 @@ like "srt exits 0 with the command" "$inside" '^rc=0$'
 like "srt passes the command's exit status on" "$inside" '^rc7=7$'
 if [ "$as_user" != : ]; then
 	like "the installed srt runs for an unprivileged user" "$inside" "^user-$(id -u srtuser)\$"
-	like "... with /usr read-only" "$inside" '^user-usr-ro$'
+	like "... with its (host-writable) HOME read-only" "$inside" '^user-home-ro$'
+	[ ! -e "$work/userhome/x" ]
+	report $? "... and nothing written to it on the host"
 fi
 if [ "$(cat "$work/home/canary")" = secret ]; then report 0 "HOME/canary unchanged on the host"; else report 1 "HOME/canary unchanged on the host"; fi
 if [ -e /usr/bin/srt ] && ! dpkg -S /usr/bin/srt >/dev/null 2>&1; then
