@@ -20,7 +20,8 @@ complete_words() {
 }
 
 mkdir -p "$TESTDIR/work/conf.d"
-touch "$TESTDIR/work/settings.json" "$TESTDIR/work/settings-ci.json" "$TESTDIR/work/other.txt"
+touch "$TESTDIR/work/settings.json" "$TESTDIR/work/settings-ci.json" "$TESTDIR/work/other.txt" \
+	"$TESTDIR/work/my rules.json"
 
 ok "the completion file loads in a plain bash" bash --norc --noprofile -c '. "$0" && complete -p srt' "$comp"
 ok "bash -n: no syntax error" bash -n "$comp"
@@ -45,6 +46,7 @@ like "srt -s <TAB> lists the files of the directory" "$got" '^other\.txt$'
 like "srt -s <TAB> lists directories too" "$got" '^conf\.d$'
 is "srt --settings=sett<TAB> completes files ('=' splits words)" \
 	"$(complete_words srt --settings = sett | sort)" "$(printf 'settings-ci.json\nsettings.json')"
+is "srt -s my<TAB> keeps a name with a space as one reply" "$(complete_words srt -s my)" "my rules.json"
 is "srt --violations o<TAB> completes files" "$(complete_words srt --violations o)" "other.txt"
 is "srt --receipts c<TAB> completes directories only" "$(complete_words srt --receipts c)" "conf.d"
 is "srt --control-fd <TAB> offers nothing" "$(complete_words srt --control-fd '')" ""

@@ -15,7 +15,7 @@ MAKE=${MAKE:-make}
 # A variable of the build's Makefile, as make expands it.
 mkvar() {
 	printf 'print-%%:\n\t@echo $($*)\n' |
-		$MAKE -s --no-print-directory -C "$top" -f Makefile -f - "print-$1"
+		"$MAKE" -s --no-print-directory -C "$top" -f Makefile -f - "print-$1"
 }
 prefix=$(mkvar prefix)
 bindir=$(mkvar bindir)
@@ -27,12 +27,12 @@ echo "# prefix=$prefix bindir=$bindir pkglibexecdir=$pkglibexecdir pkgdatadir=$p
 like "the build has an absolute prefix" "$prefix" '^/'
 is "pkglibexecdir is <libexecdir>/srt" "$pkglibexecdir" "$(mkvar libexecdir)/srt"
 
-ok "make install DESTDIR=... succeeds" $MAKE -s --no-print-directory -C "$top" install DESTDIR="$stage"
+ok "make install DESTDIR=... succeeds" "$MAKE" -s --no-print-directory -C "$top" install DESTDIR="$stage"
 
 check "bin/srt installed, executable" '[ -x "$stage$bindir/srt" ] && [ -f "$stage$bindir/srt" ]'
 check "libexec/srt/apply-seccomp installed, executable" '[ -x "$stage$pkglibexecdir/apply-seccomp" ]'
 check "share/srt/example-settings.json installed" '[ -s "$stage$pkgdatadir/example-settings.json" ]'
-n_bpf=$(ls "$stage$pkgdatadir"/*.bpf 2>/dev/null | wc -l)
+n_bpf=$(find "$stage$pkgdatadir" -name '*.bpf' -type f | wc -l)
 is "share/srt holds the 8 seccomp filters" "$n_bpf" 8
 check "the x86_64 filter is not empty" '[ -s "$stage$pkgdatadir/seccomp-x86_64.bpf" ]'
 check "srt.1 installed in man1" '[ -s "$stage$mandir/man1/srt.1" ]'
@@ -80,7 +80,7 @@ like "from the installed paths: the allowed write works" "$inside" '^y$'
 like "from the installed paths: exit status 0" "$inside" '^rc=0$'
 is "the canary in HOME is unchanged" "$(cat "$HOME/canary")" "secret"
 
-ok "make uninstall DESTDIR=... succeeds" $MAKE -s --no-print-directory -C "$top" uninstall DESTDIR="$stage"
+ok "make uninstall DESTDIR=... succeeds" "$MAKE" -s --no-print-directory -C "$top" uninstall DESTDIR="$stage"
 left=$(cd "$stage" && find . -type f)
 is "make uninstall removes every installed file" "$left" ""
 
