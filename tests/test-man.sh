@@ -34,9 +34,19 @@ options_section=$(printf '%s\n' "$text" | sed -n '/^OPTIONS$/,/^[A-Z]/p')
 help_opts=$("$SRT" --help | grep -Eo '(^|[ ,])--?[a-zA-Z][-a-zA-Z]*' | tr -d ' ,' | sort -u)
 n_help=$(printf '%s\n' "$help_opts" | grep -c .)
 check "srt --help lists at least 12 option spellings (got $n_help)" '[ "$n_help" -ge 12 ]'
+undocumented_opts() { # page: the --help options without a tag in its OPTIONS
+	sect=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -E UTF-8 -l "$1" 2>/dev/null | col -b | sed -n '/^OPTIONS$/,/^[A-Z]/p')
+	for o in $help_opts; do
+		printf '%s\n' "$sect" | grep -Eq -- "^ +(-[-a-zA-Z]+, )*$o([ ,=]|\$)" || echo "$o"
+	done
+}
 for o in $help_opts; do
 	like "srt.1 OPTIONS documents $o" "$options_section" "^ +(-[-a-zA-Z]+, )*$o([ ,=]|\$)"
 done
+is "no option of srt --help is undocumented" "$(undocumented_opts "$page1")" ""
+# The check itself must catch an option whose entry is gone.
+sed '/^\.B \\-\\-dry\\-run$/d' "$page1" >"$TESTDIR/no-dry-run.1"
+is "a page without the --dry-run entry is caught" "$(undocumented_opts "$TESTDIR/no-dry-run.1")" "--dry-run"
 # Subcommands and their option.
 for w in "srt keygen" "srt verify" "--pubkey"; do
 	like "srt.1 documents $w" "$text" "$w"
@@ -47,11 +57,12 @@ done
 
 # --- srt-settings(5) ------------------------------------------------------
 # The keys the loader accepts, from the validator itself: every
-# f_*(c, obj, "key", ...) and push_key(c, "key") call, and the arrays of
-# known keys of the strict objects.
+# f_*(c, obj, "key", ...), jget(obj, "key") and push_key(c, "key") call,
+# and the arrays of known keys of the strict objects.
 config_keys() {
 	{
 		grep -oE '\bf_[a-z_]+\(c, [a-z_]+, "[A-Za-z0-9]+"' "$top/src/config.c" | sed -E 's/.*"(.*)"/\1/'
+		grep -oE 'jget\([a-z_]+, "[A-Za-z0-9]+"\)' "$top/src/config.c" | sed -E 's/.*"(.*)".*/\1/'
 		grep -oE 'push_key\(c, "[A-Za-z0-9]+"\)' "$top/src/config.c" | sed -E 's/.*"(.*)".*/\1/'
 		awk '/(known|keys)\[\] = \{/ { on = 1 } on { print } on && /(NULL \}|\};)/ { on = 0 }' \
 			"$top/src/config.c" | grep -oE '"[A-Za-z0-9]+"' | tr -d '"'
