@@ -15,15 +15,24 @@ static bool is_tchar(char c)
 
 int http_head_parse(char *buf, struct http_head *hd, bool response)
 {
-	char *save = NULL, *line;
+	char *line, *next;
 	bool first = true;
 
 	memset(hd, 0, sizeof(*hd));
 	hd->buf = buf;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t l = strlen(line);
+	for (line = buf; line; line = next) {
+		size_t l;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		l = strlen(line);
 		if (l && line[l - 1] == '\r')
 			line[--l] = '\0';
+		/* The head ends only at CRLFCRLF: an empty line inside it means a
+		 * bare LF ended the head early for a lenient reader, and what
+		 * follows must not pass for more header fields. */
+		if (l == 0)
+			return -1;
 		for (size_t i = 0; i < l; i++)
 			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
 				return -1;

@@ -23,8 +23,9 @@ struct http_head {
 
 /* Split a NUL-terminated head (without the final blank line) in place into
  * request/status line and headers.  Returns 0, or -1 when malformed (bare
- * control characters, obsolete line folding, a bad request line, more
- * than HTTP_HEAD_MAX_HEADERS headers). */
+ * control characters, an empty line (bare-LF termination before the
+ * CRLFCRLF), obsolete line folding, a bad request line, more than
+ * HTTP_HEAD_MAX_HEADERS headers).  Lines end in CRLF or a bare LF. */
 int http_head_parse(char *buf, struct http_head *hd, bool response);
 
 /* The first value of header name (case-insensitive), or NULL. */
