@@ -178,7 +178,7 @@ static void helper_flags(const struct run *r, strv *flags)
 		strv_push(flags, "--allow-nested-userns");
 }
 
-/* The words after bwrap's "--": bridge launcher, helper, shell, command. */
+/* The words after bwrap's "--": helper (with the bridges), shell, command. */
 static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 {
 	_cleanup_free_ char *shell = locate_program("bash");
@@ -252,8 +252,6 @@ static void build_plans(struct run *r)
 	e = fs_plan_record_private_dir(r->fs, net_plan_dir(r->net));
 	if (e < 0)
 		run_fail(r, "srt: cannot record %s: %s", net_plan_dir(r->net), strerror(-e));
-	if (root_helper_cap(CAP_SYS_ADMIN))
-		net_plan_set_bridge_helper(r->net, r->helper);
 }
 
 /* ripgrep's findings and the placeholders: the filesystem plan is final. */

@@ -1,4 +1,4 @@
-/* Network plan: private socket directory, environment, bridge script. */
+/* Network plan: private socket directory, environment, bridge words. */
 #include "netplan.h"
 
 #include "locate.h"
@@ -19,17 +19,14 @@ struct net_plan {
 	char *dir;
 	char *http_sock, *socks_sock;
 	char *socat;
-	char *bridge_helper; /* apply-seccomp --drop-caps-only for socat, or NULL */
 	int ext_http_port, ext_socks_port; /* 0 = our proxy */
 	strv env, binds;
-	char *script;         /* starts the bridges, waits for them, exec "$@" */
-	char *shell;          /* bash, which runs that script */
-	char *helper_script;  /* starts the bridges, exec "$@" (the helper waits) */
 	pid_t bridge_pids[2];
 	bool cleaned;
 };
 
-/* Only characters that need no quoting in a shell or a socat address. */
+/* Only characters that need no quoting in a socat address (the helper
+ * accepts no others either). */
 static bool plain_path(const char *s)
 {
 	for (; *s; s++)
@@ -37,25 +34,6 @@ static bool plain_path(const char *s)
 		      strchr("/._-", *s)))
 			return false;
 	return true;
-}
-
-static char *shell_quote(const char *s)
-{
-	size_t n = 2;
-	for (const char *c = s; *c; c++)
-		n += *c == '\'' ? 4 : 1;
-	char *out = xmalloc(n + 1), *o = out;
-	*o++ = '\'';
-	for (const char *c = s; *c; c++) {
-		if (*c == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else
-			*o++ = *c;
-	}
-	*o++ = '\'';
-	*o = '\0';
-	return out;
 }
 
 static void env_add(struct net_plan *p, const char *name, const char *value)
@@ -100,93 +78,6 @@ static void build_env(struct net_plan *p)
 	}
 }
 
-/* The bridges' start, shared by both launchers: socat on 3128 and 1080 in
- * the background (IPv6 with IPv4 mapped, or IPv4 where the kernel has no
- * IPv6), their output to /dev/null. */
-static char *bridge_start(const struct net_plan *p)
-{
-	_cleanup_free_ char *socat_q = shell_quote(p->socat);
-	_cleanup_free_ char *helper_q = p->bridge_helper ? shell_quote(p->bridge_helper) : NULL;
-	/* socat runs without the capabilities bwrap may have kept for the helper. */
-	_cleanup_free_ char *socat = helper_q ? xasprintf("%s --drop-caps-only -- %s", helper_q, socat_q)
-					      : xstrdup(socat_q);
-	return xasprintf(
-		"_srt_socat() { %s \"$@\"; }\n"
-		"_srt_bridge() {\n"
-		"  { _srt_socat -b 262144 TCP6-LISTEN:$1,ipv6only=0,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2 2>/dev/null ||\n"
-		"    _srt_socat -b 262144 TCP4-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork,backlog=4096 UNIX-CONNECT:$2; }"
-		" </dev/null >/dev/null 2>&1 &\n"
-		"}\n"
-		"_srt_bridge %d %s\n"
-		"_srt_bridge %d %s\n"
-		"unset -f _srt_bridge _srt_socat\n",
-		socat, NET_SANDBOX_HTTP_PORT, p->http_sock, NET_SANDBOX_SOCKS_PORT, p->socks_sock);
-}
-
-/* The launcher for a command that is not the helper (tests): bash --posix
- * -c SCRIPT sh CMD... (posix mode: no BASH_ENV; `exec` restores SHLVL, so
- * the command sees the same environment as under /bin/sh).
- *
- * Readiness: the netns is new and only the two socats run in it, and the
- * kernel counts a TCP socket "inuse" in /proc/net/sockstat{,6} when it is
- * hashed, i.e. at listen() (not at socket() or bind()), so a sum >= 2 means
- * both bridges accept.  The wait spins on builtins only (bash reads each
- * file in one read(2)), then, after 50 ms, pauses with `sleep`; 5 s at
- * most.  Not /proc/net/tcp: every read(2) there walks the kernel's whole
- * TCP hash table (~0.7 ms here), and dash reads byte by byte, so one check
- * cost several ms.  No `read -t` pause: bash 5.2 can miss its SIGALRM and
- * block for good. */
-static char *build_script(const struct net_plan *p)
-{
-	_cleanup_free_ char *start = bridge_start(p);
-
-	return xasprintf(
-		"%s"
-		"_srt_ready() {\n"
-		"  local f x n=0\n"
-		"  for f in /proc/net/sockstat /proc/net/sockstat6; do\n"
-		"    x=; [[ -r $f ]] && IFS= read -r -d '' x < $f\n"
-		"    [[ $x =~ TCP6?:\\ inuse\\ ([0-9]+) ]] && ((n += BASH_REMATCH[1]))\n"
-		"  done\n"
-		"  ((n >= 2))\n"
-		"}\n"
-		"_srt_t0=${EPOCHREALTIME//[!0-9]/}\n"
-		"until _srt_ready; do\n"
-		"  _srt_dt=$((${EPOCHREALTIME//[!0-9]/} - _srt_t0))\n"
-		"  if ((_srt_dt > 5000000)); then\n"
-		"    echo 'srt: the network bridge inside the sandbox did not start' >&2; break\n"
-		"  fi\n"
-		"  ((_srt_dt > 50000)) && sleep 0.01\n"
-		"done\n"
-		"unset -f _srt_ready; unset _srt_t0 _srt_dt\n"
-		"exec \"$@\"\n",
-		start);
-}
-
-/* The launcher in front of apply-seccomp: start the bridges and exec the
- * helper at once, which waits for them (--wait-listen) only in its worker,
- * after its namespace setup, so the socats' start (mostly dynamic linking)
- * overlaps that setup.  Nothing here needs bash: /bin/sh (dash on Debian)
- * starts faster, and it passes the environment and descriptors on as they
- * came (no SHLVL or PWD rewrite on exec; the bridges' redirections apply to
- * the background jobs only). */
-static char *build_helper_script(const struct net_plan *p)
-{
-	_cleanup_free_ char *start = bridge_start(p);
-
-	return xasprintf("%sexec \"$@\"\n", start);
-}
-
-void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper)
-{
-	free(plan->bridge_helper);
-	plan->bridge_helper = helper ? xstrdup(helper) : NULL;
-	free(plan->script);
-	plan->script = build_script(plan);
-	free(plan->helper_script);
-	plan->helper_script = build_helper_script(plan);
-}
-
 /* Where the socket directory goes: the first usable of base, $TMPDIR,
  * /tmp.  Socket paths must fit sun_path (108) and need no quoting. */
 static const char *socket_base(const char *base)
@@ -227,11 +118,6 @@ int net_plan_build(const struct srt_config *cfg, const char *base, struct net_pl
 	p->bridge_pids[0] = p->bridge_pids[1] = -1;
 	strv_push(&p->binds, p->dir);
 	build_env(p);
-	p->shell = locate_program("bash");
-	if (!p->shell)
-		p->shell = xstrdup("/bin/bash"); /* main refuses to run without bash anyway */
-	p->script = build_script(p);
-	p->helper_script = build_helper_script(p);
 	*ret = p;
 	return 0;
 }
@@ -302,32 +188,14 @@ const strv *net_plan_binds(const struct net_plan *p)
 	return &p->binds;
 }
 
-void net_plan_wrap_command(const struct net_plan *p, strv *cmd)
-{
-	strv out = {0};
-
-	strv_push(&out, p->shell);
-	strv_push(&out, "--posix");
-	strv_push(&out, "-c");
-	strv_push(&out, p->script);
-	strv_push(&out, "sh");
-	strv_extend(&out, cmd);
-	strv_clear(cmd);
-	*cmd = out;
-}
-
 void net_plan_wrap_helper_command(const struct net_plan *p, strv *cmd)
 {
 	strv out = {0};
-	_cleanup_free_ char *ports = xasprintf("%d,%d", NET_SANDBOX_HTTP_PORT, NET_SANDBOX_SOCKS_PORT);
+	_cleanup_free_ char *http = xasprintf("%d:%s", NET_SANDBOX_HTTP_PORT, p->http_sock);
+	_cleanup_free_ char *socks = xasprintf("%d:%s", NET_SANDBOX_SOCKS_PORT, p->socks_sock);
 
-	strv_push(&out, NET_HELPER_LAUNCHER_SHELL);
-	strv_push(&out, "-c");
-	strv_push(&out, p->helper_script);
-	strv_push(&out, "sh");
 	strv_push(&out, cmd->v[0]);
-	strv_push(&out, "--wait-listen");
-	strv_push(&out, ports);
+	strv_pushv(&out, (const char *const[]){ "--socat", p->socat, "--bridge", http, "--bridge", socks, NULL });
 	for (size_t i = 1; i < cmd->n; i++)
 		strv_push(&out, cmd->v[i]);
 	strv_clear(cmd);
@@ -350,10 +218,10 @@ void net_plan_describe(const struct net_plan *p, FILE *out)
 			p->ext_socks_port, p->socat, p->socks_sock, p->ext_socks_port);
 	else
 		fprintf(out, "  socks proxy: srt on %s\n", p->socks_sock);
-	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s\n", p->socat, NET_SANDBOX_HTTP_PORT,
-		p->http_sock);
-	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s\n", p->socat, NET_SANDBOX_SOCKS_PORT,
-		p->socks_sock);
+	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s (started by apply-seccomp)\n",
+		p->socat, NET_SANDBOX_HTTP_PORT, p->http_sock);
+	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s (started by apply-seccomp)\n",
+		p->socat, NET_SANDBOX_SOCKS_PORT, p->socks_sock);
 	fprintf(out, "  env:\n");
 	for (size_t i = 0; i + 1 < p->env.n; i += 2)
 		fprintf(out, "    %s=%s\n", p->env.v[i], p->env.v[i + 1]);
@@ -386,10 +254,6 @@ void net_plan_free(struct net_plan *p)
 	free(p->http_sock);
 	free(p->socks_sock);
 	free(p->socat);
-	free(p->bridge_helper);
-	free(p->script);
-	free(p->helper_script);
-	free(p->shell);
 	strv_clear(&p->env);
 	strv_clear(&p->binds);
 	free(p);

@@ -35,30 +35,16 @@ const char *net_plan_socks_listen_path(const struct net_plan *plan);
  * with *ret_err. */
 int net_plan_start_host_bridges(struct net_plan *plan, char **ret_err);
 
-/* Run the in-sandbox socat through "HELPER --drop-caps-only --" (as root,
- * bwrap keeps capabilities in its user namespace for apply-seccomp; the
- * bridges must not have them).  NULL = run socat directly. */
-void net_plan_set_bridge_helper(struct net_plan *plan, const char *helper);
-
 /* NAME VALUE pairs for bwrap --setenv. */
 const strv *net_plan_env(const struct net_plan *plan);
 /* Paths to bind into the sandbox (the socket directory); bind them after
  * every filesystem mount so a tmpfs over /tmp cannot hide them. */
 const strv *net_plan_binds(const struct net_plan *plan);
 
-/* Prepend the bridge launcher: bash --posix -c '<script>' sh <cmd...>.  The
- * script starts socat on 3128 and 1080, waits until both listen (TCP sockets
- * in use in /proc/net/sockstat{,6}), then exec "$@". */
-void net_plan_wrap_command(const struct net_plan *plan, strv *cmd);
-
-/* The shell that runs the helper's launcher (any POSIX sh). */
-#define NET_HELPER_LAUNCHER_SHELL "/bin/sh"
-
 /* For a command that starts with srt's apply-seccomp helper (cmd->v[0]):
- * /bin/sh -c '<script>' sh HELPER --wait-listen 3128,1080 <rest...>.  The
- * script only starts the two socats and execs the helper; the helper's
- * worker waits until both ports listen, after its namespace setup, just
- * before it runs the command. */
+ * HELPER --socat SOCAT --bridge 3128:HTTP_SOCK --bridge 1080:SOCKS_SOCK
+ * <rest...>.  The helper starts both socats before its own setup and its
+ * worker waits until both ports listen, just before it runs the command. */
 void net_plan_wrap_helper_command(const struct net_plan *plan, strv *cmd);
 
 /* --dry-run: ports, sockets, bridge commands, env. */

@@ -115,11 +115,6 @@ out=$(sb "$TESTDIR/h0111" "$P" pids socket-unix 2>&1)
 is "$ME: mode-0111 helper: private /proc" "$(line "$out" pids)" "1,2"
 is "$ME: mode-0111 helper: socket(AF_UNIX) -> EPERM" "$(line "$out" socket-unix)" EPERM
 
-# --drop-caps-only (for the bridges): no capability left, even after another exec.
-out=$(sb "$H" --drop-caps-only sh -c 'grep -E "^Cap(Prm|Eff|Amb)" /proc/self/status')
-unlike "$ME: --drop-caps-only leaves no capability" "$out" 'Cap(Prm|Eff|Amb):[[:space:]]*0*[1-9a-f]'
-like "$ME: --drop-caps-only ran the program" "$out" 'CapEff'
-
 # --- --wait-listen: the worker waits for the bridges' TCP listeners (own netns).
 # shellcheck disable=SC2086
 sbn() { timeout -k 5 120 bwrap $BW $ROOTCAPS --unshare-net --proc /proc -- "$@"; }
@@ -129,6 +124,32 @@ late_socat() { # delay args...: a listener that starts late
 	command -v socat >/dev/null || { echo "Bail out! socat missing"; exit 1; }
 	printf '(sleep %s; exec socat %s EXEC:true) </dev/null >/dev/null 2>&1 & ' "$@"
 }
+# --bridge: the helper starts each bridge itself, before its own setup, with
+# no capability left and its stdio on /dev/null.  A stand-in socat records
+# what it got and then listens (so the worker's wait ends).
+cat > "$TESTDIR/fake-socat" <<EOF
+#!/bin/sh
+port=\${3#*LISTEN:}; port=\${port%%,*}
+fds=\$(for fd in 0 1 2; do printf 'fd=%s\n' "\$(readlink /proc/\$\$/fd/\$fd)"; done)
+{ printf 'argv=%s|%s|%s|%s|%s\n%s\n' "\$1" "\$2" "\$3" "\$4" "\$5" "\$fds"
+  grep -E '^Cap(Prm|Eff|Amb)' /proc/self/status
+} > "$TESTDIR/bridge-\$port.txt"
+exec socat TCP-LISTEN:\$port,reuseaddr,fork EXEC:true
+EOF
+chmod 755 "$TESTDIR/fake-socat"
+out=$(sbn "$H" --socat "$TESTDIR/fake-socat" --bridge 3128:/run/x/http.sock --bridge 1080:/run/x/socks.sock \
+	-- sh -c "$LDEF; echo \"\$(l 0C38) \$(l 0438)\"" 2>&1)
+is "$ME: --bridge: both bridges listen when the command starts" "$out" "1 1"
+b3128=$(cat "$TESTDIR/bridge-3128.txt" 2>/dev/null)
+like "$ME: --bridge: socat gets -b 262144, a dual-stack listener and the socket" "$b3128" \
+	'^argv=-b\|262144\|TCP6-LISTEN:3128,ipv6only=0,reuseaddr,fork,backlog=4096\|UNIX-CONNECT:/run/x/http.sock'
+like "$ME: --bridge: the second bridge gets its own socket" "$(cat "$TESTDIR/bridge-1080.txt" 2>/dev/null)" \
+	'UNIX-CONNECT:/run/x/socks.sock'
+like "$ME: --bridge: a bridge has capability sets" "$b3128" 'CapEff'
+unlike "$ME: --bridge: ... all of them empty" "$b3128" 'Cap(Prm|Eff|Amb):[[:space:]]*0*[1-9a-f]'
+is "$ME: --bridge: stdin, stdout and stderr on /dev/null" "$(printf '%s\n' "$b3128" | grep -c '^fd=/dev/null$')" 3
+out=$(sbn "$H" --socat /nonexistent/socat --bridge 3128:/run/x/http.sock --wait-timeout 300 -- true 2>&1)
+like "$ME: --bridge: a socat that cannot start is named" "$out" 'cannot start the network bridge /nonexistent/socat'
 out=$(sbn sh -c "$(late_socat 0.3 TCP4-LISTEN:3128,bind=127.0.0.1,reuseaddr,fork) exec \"\$@\"" sh \
 	"$H" --wait-listen 3128 -- sh -c "$LDEF; l 0C38" 2>&1)
 is "$ME: --wait-listen: the command starts after a late IPv4 listener is up" "$out" 1
@@ -143,7 +164,9 @@ like "$ME: --wait-listen timeout: a clear warning" "$out" 'apply-seccomp: warnin
 is "$ME: --wait-listen timeout: the filter is still on" "$(line "$out" socket-unix)" EPERM
 for bad in "--wait-listen 0" "--wait-listen 70000" "--wait-listen 1,x" "--wait-listen ''" \
 	"--wait-listen 1,2,3,4,5,6,7,8,9" "--wait-listen 1 --wait-listen 2" "--wait-timeout -1" \
-	"--wait-timeout 9999999" "--drop-caps-only --wait-listen 1"; do
+	"--wait-timeout 9999999" "--socat /bin/socat" "--bridge 1:/x" "--socat x --bridge 1:/x" \
+	"--socat /s --bridge 1:x" "--socat /s --bridge 0:/x" "--socat /s --bridge 1:/a,b" \
+	"--socat /s --bridge 1:/a --export-bpf -"; do
 	eval "\"\$H\" $bad true" >/dev/null 2>&1
 	is "$ME: apply-seccomp $bad -> usage, exit 2" "$?" 2
 done

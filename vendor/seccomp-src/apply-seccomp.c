@@ -1,9 +1,9 @@
 /* apply-seccomp: the last link of srt's chain inside bwrap.
  *
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
+ *                 [--socat PATH --bridge PORT:SOCKET ...]
  *                 [--wait-listen PORT[,PORT...]] [--wait-timeout MS]
  *                 [--export-bpf FILE] [--] PROGRAM [ARGS...]
- *   apply-seccomp --drop-caps-only [--] PROGRAM [ARGS...]
  *
  * Runs PROGRAM in a nested user + PID + mount namespace with a private /proc,
  * under a seccomp filter (seccomp-filter.c): socket(AF_UNIX/AF_VSOCK) and
@@ -12,13 +12,16 @@
  * --allow-unix-sockets drops the socket rule (srt's allowAllUnixSockets).
  * --export-bpf FILE ("-" = stdout) writes the exact BPF program that would be
  * loaded with the same flags and exits 0 (srt hashes it).
- * --drop-caps-only empties every capability set and execs PROGRAM, nothing
- * else: for the socat bridges when bwrap had to keep CAP_SYS_ADMIN (below).
+ * --bridge PORT:SOCKET (with --socat PATH): srt's network bridges.  First
+ * thing, before any namespace work, the helper starts one socat per bridge
+ * (TCP listener on PORT in this network namespace -> the Unix SOCKET of srt's
+ * proxy), with no capabilities and its stdio on /dev/null, so the socats'
+ * start (mostly dynamic linking) overlaps the helper's own setup; no shell
+ * is involved.  Each bridge port is added to --wait-listen.
  * --wait-listen PORTS: the worker, filter loaded, waits until a TCP socket
- * listens on each PORT in its network namespace (srt's socat bridges, started
- * just before the helper, so their start overlaps the namespace setup), at
- * most --wait-timeout MS (default 5000); then it warns and runs PROGRAM anyway
- * (its network then fails closed: nothing else listens there).
+ * listens on each PORT in its network namespace, at most --wait-timeout MS
+ * (default 5000); then it warns and runs PROGRAM anyway (its network then
+ * fails closed: nothing else listens there).
  *
  * Processes:
  *   stub   (caller's PID ns) forwards TERM/INT/HUP/QUIT/USR1/USR2 to PID 1 and
@@ -50,9 +53,7 @@
  * bwrap's own user namespace, where bwrap's covers are not locked, so the
  * mount is allowed; PID 1 then enters the nested user namespace, and the stub
  * and PID 1 drop all capabilities (a uid-0 command keeps, as upstream, only
- * the nested namespace's).  The rest of bwrap's layer (the srt script, socat)
- * keeps CAP_SYS_ADMIN in bwrap's namespace unless started through
- * --drop-caps-only; it cannot reach the command's namespaces either way.
+ * the nested namespace's); the socat bridges drop them all before exec.
  * Without CAP_SYS_ADMIN the stub first makes a user namespace of its own.
  * If /proc still cannot be mounted the helper refuses to run.
  * `--bind /proc /proc` (enableWeakerNestedSandbox) also works; `--disable-userns`
@@ -102,6 +103,16 @@ struct listen_wait {
 	unsigned short ports[MAX_WAIT_PORTS];
 	size_t n;
 	long timeout_ms;
+};
+
+#define MAX_BRIDGES 4
+
+/* --bridge: one socat from TCP port to Unix socket, per entry. */
+struct bridges {
+	const char *socat;
+	unsigned short ports[MAX_BRIDGES];
+	const char *sockets[MAX_BRIDGES];
+	size_t n;
 };
 
 /* Signals passed down the chain stub -> PID 1 -> command. */
@@ -175,9 +186,9 @@ __attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
+		"                     [--socat PATH --bridge PORT:SOCKET ...]\n"
 		"                     [--wait-listen PORT[,PORT...]] [--wait-timeout MS]\n"
-		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n"
-		"       apply-seccomp --drop-caps-only [--] PROGRAM [ARGS...]\n");
+		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
 	exit(status);
 }
 
@@ -587,6 +598,99 @@ static int parse_ports(const char *s, struct listen_wait *w)
 	return w->n ? 0 : -1;
 }
 
+/* "3128:/run/user/1000/srt/srt-net-x/http.sock" -> one more bridge.  The
+ * socket path goes into a socat address, so only plain characters. */
+static int parse_bridge(const char *s, struct bridges *b)
+{
+	const char *colon = strchr(s, ':');
+	char port[8];
+	long n;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(port) || b->n == MAX_BRIDGES)
+		return -1;
+	memcpy(port, s, (size_t)(colon - s));
+	port[colon - s] = '\0';
+	if (parse_long(port, 1, 65535, &n) < 0 || colon[1] != '/' ||
+	    strspn(colon + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-") !=
+		    strlen(colon + 1))
+		return -1;
+	b->ports[b->n] = (unsigned short)n;
+	b->sockets[b->n++] = colon + 1;
+	return 0;
+}
+
+/* Dual-stack listener where the kernel has IPv6, else IPv4 on loopback. */
+static bool have_ipv6(void)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Child of a bridge: no capabilities, stdio on /dev/null, exec socat.  An
+ * exec failure is reported on the caller's stderr (kept aside, close-on-exec);
+ * socat's own messages would only interleave with the command's output. */
+__attribute__((noreturn)) static void exec_bridge(const char *socat, char *listen, char *connect)
+{
+	char *argv[] = { (char *)socat, "-b", "262144", listen, connect, NULL };
+	int err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(127);
+	drop_all_caps();
+	execv(socat, argv);
+	if (err >= 0)
+		dprintf(err, "apply-seccomp: cannot start the network bridge %s: %s\n", socat, strerror(errno));
+	_exit(127);
+}
+
+/* Starts every bridge; the stub reaps them (they outlive nothing: bwrap's
+ * PID namespace ends with the command). */
+static void start_bridges(const struct bridges *b)
+{
+	bool v6 = b->n && have_ipv6();
+
+	for (size_t i = 0; i < b->n; i++) {
+		char listen[96], connect[PATH_MAX + 16];
+		pid_t pid;
+
+		if (v6)
+			snprintf(listen, sizeof(listen),
+				 "TCP6-LISTEN:%u,ipv6only=0,reuseaddr,fork,backlog=4096", (unsigned)b->ports[i]);
+		else
+			snprintf(listen, sizeof(listen),
+				 "TCP4-LISTEN:%u,bind=127.0.0.1,reuseaddr,fork,backlog=4096", (unsigned)b->ports[i]);
+		snprintf(connect, sizeof(connect), "UNIX-CONNECT:%s", b->sockets[i]);
+		pid = fork();
+		if (pid < 0)
+			die_errno("fork (network bridge)");
+		if (pid == 0)
+			exec_bridge(b->socat, listen, connect);
+		debug("bridge: %s %s -> %s (pid %d)", b->socat, listen, connect, (int)pid);
+	}
+}
+
+/* Every bridge port joins the ports the worker waits for. */
+static int add_bridge_waits(const struct bridges *b, struct listen_wait *w)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < w->n; j++)
+			known |= w->ports[j] == b->ports[i];
+		if (known)
+			continue;
+		if (w->n == MAX_WAIT_PORTS)
+			return -1;
+		w->ports[w->n++] = b->ports[i];
+	}
+	return 0;
+}
+
 static int export_bpf(const char *path, const void *bpf, size_t len)
 {
 	int fd = strcmp(path, "-") == 0 ? STDOUT_FILENO
@@ -606,15 +710,17 @@ int main(int argc, char **argv)
 		{ "allow-nested-userns", no_argument, NULL, 'n' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "export-bpf", required_argument, NULL, 'e' },
-		{ "drop-caps-only", no_argument, NULL, 'c' },
 		{ "wait-listen", required_argument, NULL, 'w' },
 		{ "wait-timeout", required_argument, NULL, 't' },
+		{ "socat", required_argument, NULL, 's' },
+		{ "bridge", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *export_path = NULL;
 	struct listen_wait wait = { .timeout_ms = 5000 };
-	bool drop_caps_only = false, have_wait = false, have_timeout = false;
+	struct bridges bridges = { 0 };
+	bool have_wait = false, have_timeout = false;
 	unsigned flags = 0;
 	const char *what;
 	struct sock_fprog prog;
@@ -643,9 +749,6 @@ int main(int argc, char **argv)
 			}
 			export_path = optarg;
 			break;
-		case 'c':
-			drop_caps_only = true;
-			break;
 		case 'w':
 			if (have_wait || parse_ports(optarg, &wait) < 0) {
 				fprintf(stderr, "apply-seccomp: --wait-listen %s: %s\n", optarg,
@@ -662,6 +765,21 @@ int main(int argc, char **argv)
 			}
 			have_timeout = true;
 			break;
+		case 's':
+			if (bridges.socat || optarg[0] != '/') {
+				fprintf(stderr, "apply-seccomp: --socat %s: %s\n", optarg,
+					bridges.socat ? "used multiple times" : "expected an absolute path");
+				usage(EXIT_USAGE);
+			}
+			bridges.socat = optarg;
+			break;
+		case 'b':
+			if (parse_bridge(optarg, &bridges) < 0) {
+				fprintf(stderr, "apply-seccomp: --bridge %s: expected PORT:/SOCKET (at most %d, "
+					"plain path characters)\n", optarg, MAX_BRIDGES);
+				usage(EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			usage(0);
 		default:
@@ -671,14 +789,19 @@ int main(int argc, char **argv)
 	if (!export_path && optind >= argc)
 		usage(EXIT_USAGE);
 	argv += optind;
-	if (drop_caps_only) {
-		if (export_path || flags || have_wait || have_timeout)
-			usage(EXIT_USAGE);
-		drop_all_caps();
-		execvp(argv[0], argv);
-		fprintf(stderr, "apply-seccomp: execvp %s: %s\n", argv[0], strerror(errno));
-		return errno == ENOENT ? 127 : 126;
+	if (!bridges.socat != !bridges.n) {
+		fprintf(stderr, "apply-seccomp: --socat and --bridge go together\n");
+		usage(EXIT_USAGE);
 	}
+	if (add_bridge_waits(&bridges, &wait) < 0) {
+		fprintf(stderr, "apply-seccomp: more than %d ports to wait for\n", MAX_WAIT_PORTS);
+		usage(EXIT_USAGE);
+	}
+
+	if (export_path && bridges.n)
+		usage(EXIT_USAGE);
+	/* First, so the socats load while we build the filter and namespaces. */
+	start_bridges(&bridges);
 
 	r = filter_build(seccomp_arch_native(), flags, &bpf, &len, &what);
 	if (r == -EAFNOSUPPORT)
