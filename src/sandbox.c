@@ -62,16 +62,67 @@ static int args_memfd(const strv *args, size_t n)
 	return steal_fd(&fd);
 }
 
-/* In the forked child: give bwrap its two descriptors, hide the control fd,
- * restore the signal state srt changed, and exec. */
-__attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts *o, int args_fd,
-						  int status_fd, pid_t srt_pid)
-{
-	sigset_t none;
-	char args_num[16], status_num[16];
-	size_t first = o->args->n - o->n_command;
-	char **argv = xcalloc(o->n_command + 6, sizeof(char *));
+/* Everything the child needs, prepared before vfork(): until it execs it
+ * runs on srt's memory, so it may not allocate, print through stdio or
+ * touch srt's state, only make system calls. */
+struct bwrap_exec {
+	const char *path;
+	char **argv;
+	int args_fd, status_fd;
+	int hide_fd, null_fd; /* dup2(null_fd, hide_fd) when hide_fd >= 0 */
+	pid_t srt_pid;
+};
 
+/* In the vfork()ed child: give bwrap its two descriptors, hide the control
+ * fd, put the signal state back to what srt was given, and exec. */
+__attribute__((noreturn)) static void exec_bwrap(const struct bwrap_exec *x)
+{
+	static const char msg[] = "srt: cannot execute bwrap: ";
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	const char *why;
+
+	/* Die with srt from the very start: bwrap's own --die-with-parent
+	 * comes later, and a srt killed in between would leave the sandbox
+	 * running unsupervised.  The death signal survives exec. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != x->srt_pid)
+		_exit(126);
+	/* Every signal is blocked (the parent did it): reset the handlers,
+	 * which live in srt's memory, before a signal can get through. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	if (x->hide_fd >= 0 && (x->null_fd < 0 || dup2(x->null_fd, x->hide_fd) < 0))
+		_exit(126);
+	if (fcntl(x->args_fd, F_SETFD, 0) < 0 || fcntl(x->status_fd, F_SETFD, 0) < 0)
+		_exit(126);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(x->path, x->argv);
+	why = strerror(errno);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) > 0 && write(STDERR_FILENO, why, strlen(why)) > 0)
+		(void)!write(STDERR_FILENO, "\n", 1);
+	_exit(127);
+}
+
+/* vfork: srt waits (a few microseconds) until bwrap is exec'd instead of
+ * copying its page tables for a fork.  Returns the pid or -1 with errno. */
+static pid_t spawn_bwrap(const struct sandbox_spawn_opts *o, int args_fd, int status_fd, pid_t srt_pid)
+{
+	size_t first = o->args->n - o->n_command;
+	_cleanup_free_ char **argv = xcalloc(o->n_command + 6, sizeof(char *));
+	_cleanup_close_ int null_fd = o->hide_fd >= 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+	char args_num[16], status_num[16];
+	struct bwrap_exec x = {
+		.path = o->bwrap_path, .argv = argv, .args_fd = args_fd, .status_fd = status_fd,
+		.hide_fd = o->hide_fd, .null_fd = null_fd, .srt_pid = srt_pid,
+	};
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
+
+	snprintf(args_num, sizeof(args_num), "%d", args_fd);
+	snprintf(status_num, sizeof(status_num), "%d", status_fd);
 	argv[0] = (char *)o->bwrap_path;
 	argv[1] = "--json-status-fd";
 	argv[2] = status_num;
@@ -80,27 +131,15 @@ __attribute__((noreturn)) static void exec_bwrap(const struct sandbox_spawn_opts
 	for (size_t i = 0; i < o->n_command; i++)
 		argv[5 + i] = o->args->v[first + i];
 
-	/* Die with srt from the very start: bwrap's own --die-with-parent
-	 * comes later, and a srt killed in between would leave the sandbox
-	 * running unsupervised.  The death signal survives exec. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != srt_pid)
-		_exit(126);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (o->hide_fd >= 0) {
-		int null_fd = open("/dev/null", O_RDONLY);
-		if (null_fd < 0 || dup2(null_fd, o->hide_fd) < 0)
-			_exit(126);
-		close(null_fd);
-	}
-	if (fcntl(args_fd, F_SETFD, 0) < 0 || fcntl(status_fd, F_SETFD, 0) < 0)
-		_exit(126);
-	snprintf(args_num, sizeof(args_num), "%d", args_fd);
-	snprintf(status_num, sizeof(status_num), "%d", status_fd);
-	execv(o->bwrap_path, argv);
-	fprintf(stderr, "srt: cannot execute %s: %s\n", o->bwrap_path, strerror(errno));
-	_exit(127);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		exec_bwrap(&x);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
 }
 
 /* Whether the sandbox's init has forked the command yet (its children
@@ -218,15 +257,13 @@ struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spaw
 	sb->chld_ev = evsignal_new(base, SIGCHLD, on_sigchld, sb);
 	event_add(sb->chld_ev, NULL);
 	srt_pid = getpid();
-	pid = fork();
+	pid = spawn_bwrap(o, args_fd, pipefd[1], srt_pid);
 	if (pid < 0) {
-		*ret_err = xasprintf("fork: %s", strerror(errno));
+		*ret_err = xasprintf("cannot start bwrap: %s", strerror(errno));
 		close(pipefd[1]);
 		sandbox_free(sb);
 		return NULL;
 	}
-	if (pid == 0)
-		exec_bwrap(o, args_fd, pipefd[1], srt_pid);
 	close(pipefd[1]);
 	sb->bwrap_pid = pid;
 	evutil_make_socket_nonblocking(sb->status_fd);
