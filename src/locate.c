@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* True when this binary is the one in the build tree it was compiled in. */
-static bool running_from_build_tree(void)
+bool locate_in_build_tree(void)
 {
 	static int cached = -1;
 	char exe[PATH_MAX];
@@ -29,14 +28,14 @@ static bool running_from_build_tree(void)
 
 const char *locate_helper(void)
 {
-	if (running_from_build_tree())
+	if (locate_in_build_tree())
 		return SRT_ABS_BUILDDIR "/vendor/seccomp-src/apply-seccomp";
 	return SRT_LIBEXECDIR "/apply-seccomp";
 }
 
 const char *locate_datadir(void)
 {
-	if (running_from_build_tree())
+	if (locate_in_build_tree())
 		return SRT_ABS_SRCDIR "/share/srt";
 	return SRT_PKGDATADIR;
 }

@@ -2,6 +2,13 @@
  * it, else the install directories. */
 #pragma once
 
+#include <stdbool.h>
+
+/* True when this binary is the one in the build tree it was compiled in
+ * (src/srt or a test program under tests/).  Test hooks (SRT_TEST_*
+ * variables) work only then: an installed srt ignores them. */
+bool locate_in_build_tree(void);
+
 /* Absolute path of the apply-seccomp helper (not checked for existence). */
 const char *locate_helper(void);
 /* Absolute path of srt's data directory (example settings, filters). */

@@ -35,6 +35,8 @@
  * forwarded signals and reaped the child), never from a signal handler. */
 #include "placeholder.h"
 
+#include "locate.h"
+
 #include "log.h"
 #include "strv.h"
 #include "util.h"
@@ -285,12 +287,13 @@ char *ph_default_dir(void)
 {
 	uid_t uid = geteuid();
 	_cleanup_free_ char *run = xasprintf("/run/user/%u", (unsigned)uid);
-	const char *test_parent = getenv("SRT_TEST_REGISTRY_DIR");
+	const char *test_parent = locate_in_build_tree() ? getenv("SRT_TEST_REGISTRY_DIR") : NULL;
 	struct stat st;
 
-	/* Tests only: tests running in parallel must not clean up each other's
-	 * deliberately killed runs.  Every srt of a user must otherwise share
-	 * one registry, so this is not a user setting. */
+	/* Tests only (an installed srt ignores it): tests running in parallel
+	 * must not clean up each other's deliberately killed runs.  Every srt
+	 * of a user must otherwise share one registry, so this is not a user
+	 * setting. */
 	if (test_parent && test_parent[0] == '/')
 		return xasprintf("%s/srt-%u", test_parent, (unsigned)uid);
 	if (lstat(run, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid)

@@ -3,6 +3,7 @@
  * dial of an address that passed the resolved-address guard). */
 #include "proxy_int.h"
 
+#include "locate.h"
 #include "log.h"
 #include "relay.h"
 #include "util.h"
@@ -677,8 +678,9 @@ struct proxy_server *proxy_start(struct event_base *base, const char *http_socke
 	 * would turn an allowed "foo" into some other host's "foo.corp". */
 	evdns_base_search_clear(p->dns);
 	evdns_base_load_hosts(p->dns, NULL);
-	/* Tests map names to addresses with their own hosts file. */
-	hosts = getenv("SRT_TEST_HOSTS_FILE");
+	/* Tests map names to addresses with their own hosts file (build tree
+	 * only: an installed srt resolves as the host does). */
+	hosts = locate_in_build_tree() ? getenv("SRT_TEST_HOSTS_FILE") : NULL;
 	if (hosts && *hosts && evdns_base_load_hosts(p->dns, hosts) != 0) {
 		*ret_err = xasprintf("cannot read SRT_TEST_HOSTS_FILE %s", hosts);
 		goto fail;

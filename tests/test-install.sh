@@ -57,6 +57,11 @@ cd "$TESTDIR/work" || exit 1
 plan=$("$stage$bindir/srt" -s "$stage$pkgdatadir/example-settings.json" --dry-run -c true 2>&1)
 like "the staged srt looks for $pkglibexecdir/apply-seccomp" "$plan" "$pkglibexecdir/apply-seccomp"
 unlike "the staged srt does not use the build tree's helper" "$plan" "$top/vendor/seccomp-src/apply-seccomp"
+# Test hooks (SRT_TEST_*) work in the build tree only: an installed srt keeps
+# its registry where every srt of the user finds it.
+like "the build-tree srt takes SRT_TEST_REGISTRY_DIR (tests)" \
+	"$("$SRT" -s "$stage$pkgdatadir/example-settings.json" --dry-run -c true 2>&1)" "$SRT_TEST_REGISTRY_DIR/srt-"
+unlike "the installed srt ignores SRT_TEST_REGISTRY_DIR" "$plan" "$SRT_TEST_REGISTRY_DIR"
 
 # The staged files at their real paths, for one namespace's lifetime: bind
 # the staged prefix over the prefix (the host's own files stay untouched).
