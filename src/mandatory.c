@@ -106,6 +106,23 @@ static void git_dir_entries(const char *gitdir, bool allow_git_config, strv *out
 	}
 }
 
+/* The common directory of a git directory: "<gitdir>/commondir", when
+ * present, makes git take config and hooks from the directory it names, so
+ * it is protected too (an absent one gets a placeholder holding ".", which
+ * git reads as "this directory": see mounts.c), and so are the hooks and
+ * config of the directory an existing one names.  An existing commondir
+ * stays as it is for the run (read-only even when it is not a regular file
+ * and so is not followed: a FIFO planted there must neither hang srt nor
+ * be swapped for a pointer to unprotected hooks). */
+static void git_common_entries(const char *gitdir, bool allow_git_config, strv *out)
+{
+	_cleanup_free_ char *cfile = path_join(gitdir, "commondir");
+	push_marked(out, cfile, MANDATORY_FILE);
+	_cleanup_free_ char *common = read_git_pointer(cfile, NULL, gitdir);
+	if (common && strcmp(common, gitdir) != 0)
+		git_dir_entries(common, allow_git_config, out);
+}
+
 void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
 {
 	_cleanup_free_ char *dotgit = path_join(repo, ".git");
@@ -115,6 +132,7 @@ void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
 		return; /* absent: a mount there would break "git init" */
 	if (S_ISDIR(st.st_mode)) {
 		git_dir_entries(dotgit, allow_git_config, out);
+		git_common_entries(dotgit, allow_git_config, out);
 		return;
 	}
 	if (!S_ISREG(st.st_mode))
@@ -128,16 +146,7 @@ void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
 	if (!gitdir)
 		return;
 	git_dir_entries(gitdir, allow_git_config, out);
-	_cleanup_free_ char *cfile = path_join(gitdir, "commondir");
-	/* An existing commondir stays as it is for the run (read-only even
-	 * when it is not a regular file and so is not followed: a FIFO
-	 * planted there must neither hang srt nor be swapped for a pointer
-	 * to unprotected hooks). */
-	if (lstat(cfile, &st) == 0)
-		push_marked(out, cfile, MANDATORY_FILE);
-	_cleanup_free_ char *common = read_git_pointer(cfile, NULL, gitdir);
-	if (common)
-		git_dir_entries(common, allow_git_config, out);
+	git_common_entries(gitdir, allow_git_config, out);
 }
 
 void mandatory_root_candidates(const char *root, bool allow_git_config, strv *out)

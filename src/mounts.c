@@ -404,10 +404,13 @@ static int plan_deny_write(struct fs_plan *p, const char *path, bool dir, char *
 		if (op_at(p, comp) || !op_writable(covering(p, comp)))
 			return 0;
 		bool make_dir = dir || strcmp(comp, path) != 0;
-		int e = ph_create(p->reg, comp, make_dir);
+		/* git must still read an absent commondir we protect: it gets
+		 * one that says "here" (mandatory.c), bound over itself. */
+		bool commondir = !make_dir && str_has_suffix(comp, "/commondir");
+		int e = commondir ? ph_create_commondir(p->reg, comp) : ph_create(p->reg, comp, make_dir);
 		if (e == 0) {
 			log_debug("placeholder %s%s for %s", comp, make_dir ? "/" : "", path);
-			if (make_dir)
+			if (make_dir || commondir)
 				add_op(p, MOUNT_RO_BIND, WHY_PLACEHOLDER, comp, comp);
 			else
 				add_op(p, MOUNT_MASK, WHY_PLACEHOLDER, NULL, comp);

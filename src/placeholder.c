@@ -182,6 +182,22 @@ static void remove_tree_at(int dfd, const char *name, int depth)
 	(void)unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
+/* A commondir placeholder: named so and holding exactly what srt wrote. */
+static bool is_commondir_placeholder(const char *path, const struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	char buf[sizeof(PH_GIT_COMMONDIR)];
+	_cleanup_close_ int fd = -1;
+
+	if (!slash || strcmp(slash + 1, "commondir") != 0 || st->st_size != (off_t)strlen(PH_GIT_COMMONDIR))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	return n == (ssize_t)strlen(PH_GIT_COMMONDIR) && memcmp(buf, PH_GIT_COMMONDIR, (size_t)n) == 0;
+}
+
 /* Remove one entry if it is still what srt made (see the top comment). */
 static void remove_entry(const struct ph_entry *e)
 {
@@ -209,7 +225,8 @@ static void remove_entry(const struct ph_entry *e)
 	if (S_ISDIR(st.st_mode)) {
 		if (rmdir(e->path) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 			log_debug("cannot remove placeholder directory %s: %s", e->path, strerror(errno));
-	} else if (S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 07777) == 0444 &&
+	} else if (S_ISREG(st.st_mode) && (st.st_size == 0 || is_commondir_placeholder(e->path, &st)) &&
+		   (st.st_mode & 07777) == 0444 &&
 		   st.st_ctim.tv_sec == e->ctime.tv_sec && st.st_ctim.tv_nsec == e->ctime.tv_nsec) {
 		if (unlink(e->path) < 0)
 			log_debug("cannot remove placeholder %s: %s", e->path, strerror(errno));
@@ -363,7 +380,7 @@ void ph_registry_unlock(struct ph_registry *r)
 		(void)flock(r->lock_fd, LOCK_UN);
 }
 
-int ph_create(struct ph_registry *r, const char *path, bool dir)
+static int create_placeholder(struct ph_registry *r, const char *path, bool dir, const char *content)
 {
 	struct stat st;
 	int e;
@@ -377,6 +394,15 @@ int ph_create(struct ph_registry *r, const char *path, bool dir)
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 		if (fd < 0)
 			return -errno;
+		if (content) {
+			ssize_t n = write(fd, content, strlen(content));
+			if (n != (ssize_t)strlen(content)) {
+				e = n < 0 ? -errno : -EIO;
+				close(fd);
+				unlink(path);
+				return e;
+			}
+		}
 		/* Exact mode whatever the umask: cleanup checks it.  fchmod
 		 * only when the umask took bits away (it changes the ctime,
 		 * so the fstat that records it comes last). */
@@ -398,6 +424,16 @@ int ph_create(struct ph_registry *r, const char *path, bool dir)
 		return e;
 	}
 	return 0;
+}
+
+int ph_create(struct ph_registry *r, const char *path, bool dir)
+{
+	return create_placeholder(r, path, dir, NULL);
+}
+
+int ph_create_commondir(struct ph_registry *r, const char *path)
+{
+	return create_placeholder(r, path, false, PH_GIT_COMMONDIR);
 }
 
 bool ph_adopt(struct ph_registry *r, const char *path, const struct stat *st)

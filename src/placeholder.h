@@ -28,6 +28,12 @@ void ph_registry_unlock(struct ph_registry *r);
  * -errno (-EEXIST: something is there already). */
 int ph_create(struct ph_registry *r, const char *path, bool dir);
 
+/* A file placeholder holding PH_GIT_COMMONDIR instead of nothing (for an
+ * absent <gitdir>/commondir, which git must still be able to read);
+ * otherwise as ph_create. */
+#define PH_GIT_COMMONDIR ".\n"
+int ph_create_commondir(struct ph_registry *r, const char *path);
+
 /* If st is a placeholder recorded by another live run, record that this
  * run mounts it too (so it is removed only when the last user exits) and
  * return true.  Must hold the lock. */

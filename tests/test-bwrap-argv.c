@@ -127,6 +127,7 @@ static void test_golden_project(void)
 			   "--bind\n$T/p/sub\n$T/p/sub\n"
 			   "--ro-bind\n$T/p/.claude/agents\n$T/p/.claude/agents\n"
 			   "--ro-bind\n$T/p/.claude/commands\n$T/p/.claude/commands\n"
+			   "--ro-bind\n$T/p/.git/commondir\n$T/p/.git/commondir\n"
 			   "--ro-bind\n$T/p/.git/config\n$T/p/.git/config\n"
 			   "--ro-bind\n$T/p/.git/hooks\n$T/p/.git/hooks\n"
 			   "--ro-bind\n$T/p/secret/keep\n$T/p/secret/keep\n"

@@ -508,6 +508,54 @@ __attribute__((noreturn)) static void run_worker(char **argv, const struct sock_
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* A fresh procfs lacks the read-only covers bwrap's --proc puts over
+ * /proc/sys, /proc/sysrq-trigger, /proc/irq and /proc/bus.  Sysctl writes
+ * are checked against the writer's global uid only (no capability), so a
+ * uid-0 command (srt run as root) could otherwise set host-wide sysctls
+ * (kernel.core_pattern: code execution as root on the next crash; the host
+ * UTS domain name; vm.drop_caches) and IRQ affinities.  Bound read-only
+ * over themselves here, in bwrap's user namespace, they are locked once
+ * init enters its own.  Only for euid 0: an unprivileged command cannot
+ * write them anyway, and the covers would stop a nested sandbox
+ * (allowNestedUserNamespaces) from mounting its own procfs. */
+static void cover_proc(void)
+{
+	static const char *const covers[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus" };
+
+	if (geteuid() != 0)
+		return;
+	for (size_t i = 0; i < sizeof(covers) / sizeof(covers[0]); i++) {
+		if (access(covers[i], F_OK) < 0)
+			continue;
+		if (mount(covers[i], covers[i], NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, covers[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			die_errno("init: cannot make %s read-only, refusing to run", covers[i]);
+	}
+	debug("init: /proc/sys and friends read-only");
+}
+
+/* user.max_user_namespaces = 0 for init's own user namespace (the sysctl
+ * is per namespace and looked up by the caller's), through /proc/sys/user
+ * opened before the covers. */
+static int limit_user_namespaces(int sys_user)
+{
+	int fd, saved;
+
+	if (sys_user < 0)
+		return write_proc_file("/proc/sys/user/max_user_namespaces", "0");
+	fd = openat(sys_user, "max_user_namespaces", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, "0", 1) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 /* PID 1 of the new PID namespace. */
 __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fprog *prog,
 					       unsigned flags, const struct listen_wait *wait,
@@ -518,6 +566,7 @@ __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fp
 	ssize_t n;
 	sigset_t set;
 	pid_t worker;
+	int sys_user;
 
 	/* Die with the stub (it holds the write end of the pipe). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -536,16 +585,21 @@ __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fp
 	if (n < 0 || (self[n] = '\0', strcmp(self, "1") != 0))
 		die("/proc does not show the new PID namespace, refusing to run");
 	debug("init: private /proc mounted");
+	/* The per-user-namespace limit below is written after the covers,
+	 * through a directory opened before them. */
+	sys_user = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cover_proc();
 
 	/* A user namespace of our own, and a mount namespace owned by it: every
 	 * mount is now locked to its parent, so nothing can be unmounted to
-	 * uncover bwrap's /proc or a denied path. */
+	 * uncover bwrap's /proc, the covers or a denied path. */
 	enter_user_ns("init");
 	if (unshare(CLONE_NEWNS) < 0)
 		die_errno("init: unshare(CLONE_NEWNS)");
-	if (!(flags & FILTER_ALLOW_NESTED_USERNS) &&
-	    write_proc_file("/proc/sys/user/max_user_namespaces", "0") < 0)
+	if (!(flags & FILTER_ALLOW_NESTED_USERNS) && limit_user_namespaces(sys_user) < 0)
 		debug("init: cannot limit max_user_namespaces: %s", strerror(errno));
+	if (sys_user >= 0)
+		close(sys_user);
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_DUMPABLE, 0)");

@@ -1,0 +1,244 @@
+# Filesystem escape attempts, shared by sandbox-fs.sh (root) and
+# sandbox-fs-user.sh (srtuser).  Source after libtest.sh and sandbox-lib.sh.
+# Rules under attack: allowWrite (nothing else writable), denyWrite,
+# denyRead, the mandatory protection (existing names read-only, absent ones
+# placeholdered, ancestors pinned), srt's own files.
+
+# --- controls: the sandbox works, so the refusals below are the rules ---
+allowed "control: ordinary write in the project" "$S" 'echo x > new && rm new'
+allowed "control: git-style lock file in .git" "$S" 'echo x > .git/index.lock && rm .git/index.lock'
+allowed "control: reading a plain file" "$S" 'cat ro/f'
+
+# --- symlinks ---
+escape "symlink made inside to a read-only path, write through it" "$S" \
+	"ln -s '$OUTSIDE/o.txt' _l && echo x >> _l"
+escape "symlink made inside to a protected file, write through it" "$S" \
+	"ln -s '$P/.bashrc' _l && echo x >> _l"
+escape "symlink made inside to a denyWrite file, write through it" "$S" \
+	"ln -s '$P/ro/f' _l && echo x >> _l"
+escape "symlink made inside to .git/hooks, create a hook through it" "$S" \
+	"ln -s '$P/.git/hooks' _h && echo x > _h/post-checkout"
+escape "symlink on the host to a read-only path, write through it" "$S" \
+	'echo x >> link-out'
+escape "symlink on the host to a protected file, write through it" "$S" \
+	'echo x >> link-bashrc'
+escape "symlink made inside to a denyRead file, read through it" "$S" \
+	"ln -s '$P/.env' _l && cat _l"
+escape "symlink made inside to a denyRead dir, read through it" "$S" \
+	"ln -s '$P/secret' _l && cat _l/s.txt"
+escape "symlink in OUT to an absent protected name, create through it" "$S" \
+	"ln -s '$P/.npmrc' '$OUT/_n' && echo x > '$OUT/_n'"
+
+# --- renames, unlinks, replacement (raw renameat2: mv would copy) ---
+escape "replace a protected file by rename over it" "$S" \
+	'echo evil > _ev && $PROBE rename _ev .bashrc'
+escape "swap a protected file with RENAME_EXCHANGE" "$S" \
+	'echo evil > _ev && $PROBE exchange _ev .bashrc'
+escape "rename a protected file away" "$S" '$PROBE rename .bashrc _x'
+escape "unlink a protected file" "$S" '$PROBE unlink .bashrc'
+escape "rm -f a protected file" "$S" 'rm -f .bashrc'
+escape "rename .git away" "$S" '$PROBE rename .git _g'
+escape "rename .git away, then create hooks in a new .git" "$S" \
+	'$PROBE rename .git _g; mkdir -p .git/hooks && echo x > .git/hooks/pre-commit'
+escape "rename .git/hooks away" "$S" '$PROBE rename .git/hooks _h'
+escape "rename .git/config away" "$S" '$PROBE rename .git/config _c'
+escape "replace .git/config by rename over it" "$S" \
+	'printf "[core]\n\tfsmonitor = touch /tmp/pwned\n" > _c && $PROBE rename _c .git/config'
+escape "swap .git/hooks with a dir of our own" "$S" \
+	'mkdir _h && echo x > _h/pre-commit && $PROBE exchange _h .git/hooks'
+escape "rename the parent of a nested repo, then write its hooks" "$S" \
+	'$PROBE rename sub _sub2 && echo x > _sub2/repo/.git/hooks/pre-commit'
+escape "rename a nested repo, then write its hooks" "$S" \
+	'$PROBE rename sub/repo sub/_r2 && echo x > sub/_r2/.git/hooks/pre-commit'
+escape "rm -rf a nested repo's hooks" "$S" 'rm -rf sub/repo/.git/hooks'
+escape "rename a denyWrite dir away" "$S" '$PROBE rename ro _r2'
+escape "rename a denyRead dir away" "$S" '$PROBE rename secret _s2'
+escape "rename the denyRead file away and read it" "$S" '$PROBE rename .env _e && cat _e'
+escape "rename the writable root itself" "$S" "\$PROBE rename '$P' '$P.2'"
+escape "rename the project (parent writable), then create its .npmrc" "$SW" \
+	"\$PROBE rename '$P' '$W/p2' && echo x > '$W/p2/.npmrc'"
+escape "rename the project (parent writable), then write its hooks" "$SW" \
+	"\$PROBE rename '$P' '$W/p2' && echo x > '$W/p2/.git/hooks/post-merge'"
+escape "rename the project (parent writable), then replace .bashrc" "$SW" \
+	"\$PROBE rename '$P' '$W/p2' && echo x > '$W/p2/.bashrc'"
+
+# --- absent protected names (placeholders) ---
+escape "create an absent protected file" "$S" 'echo x > .npmrc'
+escape "rename the placeholder of an absent file away" "$S" '$PROBE rename .npmrc _n'
+escape "unlink the placeholder of an absent file" "$S" '$PROBE unlink .npmrc'
+escape "rename a file over an absent protected name" "$S" 'echo x > _n && $PROBE rename _n .npmrc'
+escape "swap a file with an absent protected name" "$S" 'echo x > _n && $PROBE exchange _n .npmrc'
+escape "create .claude/commands below the placeholder" "$S" 'mkdir -p .claude/commands'
+escape "rmdir the .claude placeholder" "$S" '$PROBE rmdir .claude'
+escape "rename the .claude placeholder away, then create commands" "$S" \
+	'$PROBE rename .claude _c; mkdir -p .claude/commands && echo x > .claude/commands/x.md'
+escape "create an absent denyWrite path" "$S" 'echo x > locked'
+escape "create a nested repo's absent hook" "$S" 'echo x > sub/repo/.git/hooks/post-checkout'
+
+# --- hard links ---
+escape "hard link to a protected file, write through it" "$S" \
+	'$PROBE link .bashrc _h && echo x >> _h'
+escape "hard link to a denyWrite file, write through it" "$S" \
+	'$PROBE link ro/f _h && echo x >> _h'
+escape "hard link from a read-only dir into a writable one" "$S" \
+	"\$PROBE link '$OUTSIDE/o.txt' _h && echo x >> _h"
+escape "hard link to a denyRead file, read through it" "$S" '$PROBE link .env _h && cat _h'
+escape "hard link to a hook, write through it" "$S" \
+	'$PROBE link .git/hooks/pre-commit _h && echo x >> _h'
+
+# --- truncation and metadata ---
+escape "O_TRUNC on a protected file" "$S" ': > .bashrc'
+escape "truncate(1) a protected file" "$S" 'truncate -s 0 .bashrc'
+escape "truncate(1) a denyWrite file" "$S" 'truncate -s 0 ro/f'
+escape "O_TRUNC on a read-only file" "$S" ": > '$OUTSIDE/o.txt'"
+escape "chmod a protected file" "$S" 'chmod 777 .bashrc'
+escape "chmod the hooks dir" "$S" 'chmod 777 .git/hooks'
+escape "chmod a read-only file" "$S" "chmod 777 '$OUTSIDE/o.txt'"
+escape "chown a protected file" "$S" '$PROBE chown .bashrc'
+escape "setxattr on a protected file" "$S" '$PROBE setxattr .bashrc'
+escape "setxattr on a denyWrite dir" "$S" '$PROBE setxattr ro'
+escape "utime on a protected file" "$S" 'touch -d 2001-01-01 .bashrc'
+escape "utime on a read-only file" "$S" "touch -d 2001-01-01 '$OUTSIDE/o.txt'"
+
+# --- /proc magic links ---
+escape "write via /proc/self/root to a protected file" "$S" \
+	"echo x >> '/proc/self/root$P/.bashrc'"
+escape "write via /proc/self/root to a read-only file" "$S" \
+	"echo x >> '/proc/self/root$OUTSIDE/o.txt'"
+escape "write via /proc/self/cwd to a protected file" "$S" 'echo x >> /proc/self/cwd/.bashrc'
+escape "write via /proc/\$\$/cwd to a hook" "$S" 'echo x > /proc/$$/cwd/.git/hooks/pre-commit'
+escape "write via /proc/<other in-sandbox pid>/root" "$S" \
+	"(cd '$OUTSIDE' && exec sleep 30) & p=\$!; echo x >> /proc/\$p/root'$P/.bashrc'; r=\$?; kill \$p; exit \$r"
+escape "write via /proc/<other in-sandbox pid>/cwd in a read-only dir" "$S" \
+	"(cd '$OUTSIDE' && exec sleep 30) & p=\$!; sleep 0.2; echo x >> /proc/\$p/cwd/o.txt; r=\$?; kill \$p; exit \$r"
+escape "reopen a read-only fd O_RDWR via /proc/self/fd (protected)" "$S" '$PROBE reopen-rw .bashrc'
+escape "reopen a read-only fd O_RDWR via /proc/self/fd (outside)" "$S" "\$PROBE reopen-rw '$OUTSIDE/o.txt'"
+escape "reopen a read-only fd O_RDWR via /proc/self/fd (denyWrite)" "$S" '$PROBE reopen-rw ro/f'
+
+# --- reading denyRead paths ---
+escape "read a denyRead file" "$S" 'cat .env'
+escape "read a denyRead dir's file" "$S" 'cat secret/s.txt'
+escape "read a denyRead dir's nested file" "$S" 'cat secret/deep/d.txt'
+escape "read a denyRead file via /proc/self/root" "$S" "cat '/proc/self/root$P/.env'"
+escape "read a denyRead dir via /proc/self/root" "$S" "cat '/proc/self/root$P/secret/s.txt'"
+escape "read a denyRead file via .. paths" "$S" "cat '$P/sub/../.env'"
+escape "read a denyRead dir via .. paths" "$S" "cat 'secret/../secret/./s.txt'"
+escape "read a denyRead file via O_PATH + /proc/self/fd" "$S" '$PROBE opath-read .env'
+escape "read a denyRead dir's file via O_PATH + /proc/self/fd" "$S" '$PROBE opath-read secret/s.txt'
+escape "read a denyRead file via openat2" "$S" '$PROBE openat2-read .env'
+escape "read a denyRead dir's file via /proc/self/cwd" "$S" 'cd secret && cat /proc/self/cwd/s.txt'
+H=$("$PROBE" handle-of "$P/.env" 2>/dev/null | tail -1)
+escape "read a denyRead file by file handle (open_by_handle_at)" "$S" "\$PROBE handle-read / '$H'"
+escape "unmount the denyRead tmpfs, then read" "$S" "\$PROBE umount '$P/secret'; cat secret/s.txt"
+escape "unmount the denyRead file mask, then read" "$S" "\$PROBE umount '$P/.env'; cat .env"
+
+# --- mounts over the rules ---
+escape "remount a read-only bind read-write (syscall)" "$S" "\$PROBE remount-rw '$P/ro'"
+escape "remount a read-only bind read-write (mount -o)" "$S" "mount -o remount,bind,rw '$P/ro'"
+escape "unmount a protected file's bind, then write" "$S" "\$PROBE umount '$P/.bashrc'; echo x >> .bashrc"
+escape "unmount the hooks bind, then write" "$S" "\$PROBE umount '$P/.git/hooks'; echo x > .git/hooks/pre-commit"
+escape "unmount the placeholder, then create" "$S" "\$PROBE umount '$P/.npmrc'; echo x > .npmrc"
+escape "bind a writable dir over the hooks" "$S" "mkdir _h && \$PROBE bind-rw _h '$P/.git/hooks'"
+escape "mount a tmpfs over the project" "$S" "\$PROBE mount-tmpfs '$P'"
+escape "mknod the host's root block device" "$S" \
+	"\$PROBE mknod-blk _blk $(stat -c '%D' / | python3 -c 'import sys,os; d=int(sys.stdin.read(),16); print(os.major(d), os.minor(d))')"
+
+# --- git: .git/config protection must hold against git's own indirections ---
+# .git/commondir makes git read config and hooks from another directory.
+escape "create .git/commondir pointing at a config of our own" "$S" \
+	'mkdir -p _evil && printf "[core]\n\tfsmonitor = touch pwned\n" > _evil/config && echo ../_evil > .git/commondir'
+
+# --- srt's own files ---
+SP=$P/srt-settings.json
+cp "$S" "$TESTDIR/sp.tmpl"
+escape_settings_in_project() {
+	name=$1; shift
+	baseline
+	cp "$TESTDIR/sp.tmpl" "$SP"
+	BASE=$(snapshot)
+	out=$(sb "$SP" "$*" 2>&1); rc=$?
+	echo "# outcome: $name -> $(printf '%s\n' "$out" | tail -1) [status $rc]"
+	if [ $rc -ne 0 ]; then _report 0 "$name: refused"; else _report 1 "$name: refused (succeeded)"; fi
+	host_unchanged "$name"
+}
+escape_settings_in_project "write srt's own -s file" "echo '{}' > '$SP'"
+escape_settings_in_project "replace srt's own -s file by rename" "echo '{}' > _n && \$PROBE rename _n '$SP'"
+escape_settings_in_project "unlink srt's own -s file" "\$PROBE unlink '$SP'"
+
+# ~/.srt-settings.json with the home directory writable.
+HSJ=$TESTDIR/hs.json
+printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allowWrite":["~"],"denyWrite":[],"denyRead":[]}}\n' > "$HSJ"
+echo '{}' > "$HOME/.srt-settings.json"
+hs_before=$(stat -c '%i %s' "$HOME/.srt-settings.json")
+fixture
+out=$(sb "$HSJ" 'echo "{\"x\":1}" > ~/.srt-settings.json' 2>&1); rc=$?
+echo "# outcome: write ~/.srt-settings.json -> $out [status $rc]"
+check "write ~/.srt-settings.json with ~ writable: refused" "[ $rc -ne 0 ]"
+out=$(sb "$HSJ" 'echo x > n && $PROBE rename n ~/.srt-settings.json; r=$?; rm -f n; exit $r' 2>&1); rc=$?
+check "rename over ~/.srt-settings.json: refused" "[ $rc -ne 0 ]"
+is "~/.srt-settings.json unchanged" "$(stat -c '%i %s' "$HOME/.srt-settings.json") $(cat "$HOME/.srt-settings.json")" "$hs_before {}"
+rm -f "$HOME/.srt-settings.json"
+
+# The placeholder registry (and the proxies' socket dirs in it) with its
+# parent writable.
+RJ=$TESTDIR/rj.json
+printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allowWrite":["%s"],"denyWrite":[],"denyRead":[]}}\n' "$SRT_TEST_REGISTRY_DIR" > "$RJ"
+fixture
+reg=$SRT_TEST_REGISTRY_DIR/srt-$ME
+reg_before=$(ls -A "$reg" 2>/dev/null)
+out=$(sb "$RJ" "ls -A '$reg'; echo x > '$reg/lock'; echo '$P/.bashrc' > '$reg/run-1-x.rec'; ls -A '$reg'" 2>&1)
+echo "# outcome: registry from inside -> $(echo $out)"
+unlike "registry is hidden inside (no run records, no lock of the host's)" "$(printf '%s\n' "$out" | head -1)" 'run-|lock'
+is "registry unchanged after writes into it (a private tmpfs)" "$(ls -A "$reg" 2>/dev/null)" "$reg_before"
+is "registry: nothing left behind" "$(leftovers)" ""
+
+# Receipts: the key is unreadable, the trail read-only (both in a writable
+# root here).
+KEY=$TESTDIR/key
+"$SRT" keygen "$KEY" >/dev/null
+fixture
+mkdir -p "$OUT/rc"
+cp "$KEY" "$OUT/rk"
+cp "$KEY.pub" "$TESTDIR/rk.pub"
+chmod 600 "$OUT/rk"
+rcv() { (cd "$P" && "$SRT" -s "$S" --receipts "$OUT/rc" --receipt-key "$OUT/rk" -c "$1" 2>&1); }
+rcv true >/dev/null
+BASE=$(snapshot)
+for a in "cat '$OUT/rk'" "\$PROBE opath-read '$OUT/rk'" "cat '/proc/self/root$OUT/rk'" \
+	"echo x >> '$OUT/rc/receipts.jsonl'" ": > '$OUT/rc/receipts.jsonl'" "\$PROBE unlink '$OUT/rc/receipts.jsonl'" \
+	"\$PROBE rename '$OUT/rc' '$OUT/rc2'" "echo x > '$OUT/n' && \$PROBE rename '$OUT/n' '$OUT/rc/receipts.jsonl'" \
+	"\$PROBE unlink '$OUT/rk'" "\$PROBE rename '$OUT/rk' '$OUT/rk2'"; do
+	out=$(rcv "$a"); rc=$?
+	echo "# outcome: receipts: $a -> $(printf '%s\n' "$out" | tail -1) [status $rc]"
+	check "receipts: $a: refused" "[ $rc -ne 0 ]"
+	rm -f "$OUT/n"
+done
+is "receipts: key and trail dir unchanged (the trail only grew)" \
+	"$(snapshot | grep -v 'rc/receipts.jsonl')" "$(printf '%s\n' "$BASE" | grep -v 'rc/receipts.jsonl')"
+ok "receipts: trail still verifies" "$SRT" verify "$OUT/rc" --pubkey "$TESTDIR/rk.pub"
+
+# --- git indirections through the common directory ---
+# git takes config and hooks from the directory .git/commondir names, so an
+# absent commondir is protected too (a placeholder reading "." = "here").
+allowed "control: git works with the commondir placeholder" "$S" \
+	'[ "$(cat .git/commondir)" = . ] && git -c safe.directory="*" rev-parse --git-dir >/dev/null'
+escape "replace a nested repo's commondir" "$S" \
+	'mkdir -p _evil && echo ../../../_evil > sub/repo/.git/commondir'
+
+# --- known limits (README "Known limits"), pinned as they are ---
+# An absent .git in a writable working directory can be created (git init
+# must keep working); the host's next git command there reads its config.
+fixture
+rm -rf "$P/.git"
+out=$(sb "$S" 'mkdir -p .git && echo "[core]" > .git/config && echo created' 2>&1)
+is "known limit: an absent .git in the working directory can be created" "$out" created
+rm -rf "$P/.git"
+# A protected name that is a symlink is protected at its target; the link
+# itself can be replaced by a file of the command's own.
+fixture
+mkdir -p "$W/dotfiles"
+echo zshrc > "$W/dotfiles/zshrc"
+ln -s "$W/dotfiles/zshrc" "$P/.zshrc"
+out=$(sb "$S" '{ echo evil >> .zshrc; } 2>/dev/null && echo target-written; rm -f .zshrc && echo evil > .zshrc && echo link-replaced' 2>&1)
+is "known limit: a symlinked .zshrc's target stays read-only, the link can be replaced" "$out" link-replaced
+is "known limit: the link's target is unchanged" "$(cat "$W/dotfiles/zshrc")" zshrc

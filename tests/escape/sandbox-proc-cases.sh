@@ -1,0 +1,123 @@
+# Process, namespace, socket, terminal and descriptor escape attempts,
+# shared by sandbox-proc.sh (root) and sandbox-proc-user.sh (srtuser).
+# Source after libtest.sh and sandbox-lib.sh.  Rules under attack: the
+# command's own PID namespace under a non-dumpable PID 1, the seccomp
+# filter (no AF_UNIX/AF_VSOCK sockets, no datagram socketpair, no io_uring,
+# no foreign arch, no namespaces, no mounts), read-only /proc/sys, srt's
+# own descriptors and sockets out of reach, no terminal injection.
+
+# A host process and a host Unix socket in a writable directory.
+sleep 300 & HOSTPID=$!
+SOCKD=$TESTDIR/sockd
+mkdir -p "$SOCKD"
+chmod 777 "$SOCKD"
+HITS=$TESTDIR/hits
+: > "$HITS"
+socat UNIX-LISTEN:"$SOCKD/host.sock",fork,mode=777 SYSTEM:"echo hit >> $HITS" 2>/dev/null & SOCATPID=$!
+for _ in $(seq 100); do [ -S "$SOCKD/host.sock" ] && break; sleep 0.05; done
+stop_host() { kill "$HOSTPID" "$SOCATPID" 2>/dev/null; wait 2>/dev/null; cleanup_testdir; }
+trap stop_host EXIT
+SK=$TESTDIR/sk.json
+printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allowWrite":["%s","%s"],"denyWrite":[],"denyRead":[]}}\n' \
+	"$P" "$SOCKD" > "$SK"
+check "host socket is listening" "[ -S '$SOCKD/host.sock' ]"
+
+# --- controls ---
+allowed "control: stream socketpair works" "$S" '$PROBE socketpair-stream'
+out=$(echo ping | socat - UNIX-CONNECT:"$SOCKD/host.sock" 2>&1; sleep 0.2; cat "$HITS")
+like "control: the host listener counts connections" "$out" hit
+: > "$HITS"
+
+# --- processes ---
+out=$(sb "$S" 'ls /proc | grep -E "^[0-9]+$" | tr "\n" " "')
+echo "# outcome: pids inside -> $out"
+like "only the command's own processes are visible (PID 1 = helper)" "$out" '^1 2 [0-9 ]*$'
+escape "kill a host process by pid" "$S" "\$PROBE kill $HOSTPID"
+check "the host process is alive" "kill -0 $HOSTPID"
+escape "see a host process in /proc" "$S" "ls /proc/$HOSTPID"
+escape "ptrace PTRACE_ATTACH pid 1 (the helper)" "$S" '$PROBE ptrace-attach 1'
+escape "ptrace PTRACE_SEIZE pid 1" "$S" '$PROBE ptrace-seize 1'
+escape "process_vm_readv of pid 1" "$S" '$PROBE vm-read 1'
+escape "read /proc/1/mem" "$S" '$PROBE mem-read 1'
+escape "steal pid 1's fd with pidfd_getfd" "$S" '$PROBE pidfd-getfd 1'
+escape "read pid 1's environment" "$S" 'cat /proc/1/environ'
+escape "read pid 1's fd targets" "$S" 'for f in /proc/1/fd/*; do readlink $f || exit 1; done'
+escape "open pid 1's fds through /proc" "$S" 'for f in /proc/1/fd/*; do cat $f </dev/null >/dev/null || exit 1; done'
+escape "read pid 1's memory maps" "$S" 'cat /proc/1/maps'
+escape "walk pid 1's root" "$S" 'ls /proc/1/root/'
+escape "ptrace a host process by pid" "$S" "\$PROBE ptrace-attach $HOSTPID"
+# The socat bridges and bwrap are outside the command's PID namespace: no
+# pid inside names them.
+out=$(sb "$S" 'cat /proc/[0-9]*/comm' 2>&1)
+echo "# outcome: processes inside -> $(echo $out)"
+unlike "socat bridges and bwrap are not visible" "$out" '^(socat|bwrap)$'
+
+# --- namespaces and mounts ---
+escape "unshare(CLONE_NEWUSER)" "$S" '$PROBE unshare-user'
+escape "unshare(CLONE_NEWNS)" "$S" '$PROBE unshare-mnt'
+escape "clone(CLONE_NEWUSER)" "$S" '$PROBE clone-newuser'
+escape "unshare -U (util-linux)" "$S" 'unshare -U true'
+escape "setns into pid 1's mount namespace" "$S" '$PROBE setns /proc/1/ns/mnt'
+escape "setns into own user namespace file" "$S" '$PROBE setns /proc/self/ns/user'
+escape "mount a tmpfs" "$S" "\$PROBE mount-tmpfs '$P'"
+escape "umount /proc" "$S" '$PROBE umount /proc'
+escape "pivot_root" "$S" "\$PROBE pivot-root '$P'"
+escape "open_tree(OPEN_TREE_CLONE)" "$S" '$PROBE open-tree /'
+escape "fsopen" "$S" '$PROBE fsopen'
+
+# --- /proc/sys and friends (global-uid checks only: root must not reach them) ---
+escape "write a sysctl (kernel.domainname, same value)" "$S" \
+	'v=$(cat /proc/sys/kernel/domainname) && echo "$v" > /proc/sys/kernel/domainname'
+escape "write vm.drop_caches" "$S" 'echo 1 > /proc/sys/vm/drop_caches'
+escape "write kernel.core_pattern (same value)" "$S" \
+	'v=$(cat /proc/sys/kernel/core_pattern) && printf "%s\n" "$v" > /proc/sys/kernel/core_pattern'
+escape "write an IRQ affinity (same value)" "$S" \
+	'v=$(cat /proc/irq/default_smp_affinity) && echo "$v" > /proc/irq/default_smp_affinity'
+escape "umount the /proc/sys cover" "$S" '$PROBE umount /proc/sys'
+escape "set the hostname (same value)" "$S" 'hostname "$(hostname)"'
+out=$(sb "$S" 'cat /proc/sys/user/max_user_namespaces')
+is "max_user_namespaces is 0 inside" "$out" 0
+
+# --- sockets ---
+escape "socket(AF_UNIX, SOCK_STREAM)" "$S" '$PROBE socket-unix'
+escape "socket(AF_UNIX, SOCK_DGRAM)" "$S" '$PROBE socket-unix-dgram'
+escape "socket(AF_VSOCK)" "$S" '$PROBE socket-vsock'
+escape "socketpair(AF_UNIX, SOCK_DGRAM)" "$S" '$PROBE socketpair-dgram'
+escape "io_uring_setup (then IORING_OP_SOCKET AF_UNIX)" "$S" '$PROBE io-uring'
+escape "io_uring_register is filtered (EPERM, not EBADF)" "$S" \
+	'out=$($PROBE io-uring-register); echo "$out"; [ "$out" != io-uring-register=EPERM ]'
+escape "socketcall(AF_UNIX) through the 32-bit int 0x80 ABI" "$S" '$PROBE int80-socket'
+escape "connect to a host Unix socket in an allowWrite dir" "$SK" "\$PROBE connect-unix '$SOCKD/host.sock'"
+escape "socat to a host Unix socket in an allowWrite dir" "$SK" "echo ping | socat - UNIX-CONNECT:'$SOCKD/host.sock'"
+is "the host socket saw no connection" "$(cat "$HITS")" ""
+# srt's own proxy sockets (in its registry, hidden; their directory bound read-only).
+out=$(sb "$S" "find '$SRT_TEST_REGISTRY_DIR' /tmp -type s 2>/dev/null; for s in \$(find '$SRT_TEST_REGISTRY_DIR' -type s 2>/dev/null); do \$PROBE connect-unix \$s; done; \$PROBE connect-unix \"\$(echo \$HTTP_PROXY | sed 's/.*@//')\"" 2>&1)
+echo "# outcome: srt's sockets from inside -> $(echo $out)"
+unlike "srt's proxy sockets: none reachable" "$out" 'connect-unix=OK'
+
+# --- the control fd ---
+ctl_run() { # shell command; srt gets a pipe as --control-fd 5 and no other fd >= 3
+	printf '' | python3 -c '
+import os, sys
+os.dup2(0, 5); os.close(0); os.open("/dev/null", os.O_RDONLY)
+os.closerange(3, 5); os.closerange(6, 1024)
+os.execvp(sys.argv[1], sys.argv[1:])' "$SRT" -s "$S" --control-fd 5 -c "$1"
+}
+out=$(cd "$P" && ctl_run 'readlink /proc/self/fd/5; ls /proc/self/fd | tr "\n" " "' 2>&1)
+echo "# outcome: control fd inside -> $(echo $out)"
+like "control fd: fd 5 inside is /dev/null" "$out" '^/dev/null'
+out=$(cd "$P" && ctl_run '$PROBE write-fds "{\"network\":{\"allowedDomains\":[\"*\"],\"deniedDomains\":[]}}"' 2>&1)
+echo "# outcome: config line to every inherited fd -> $out"
+is "control fd: no inherited fd takes a config line" "$out" "write-fds=NONE"
+
+# --- the terminal ---
+out=$(cd "$P" && python3 "$SRT_TEST_SRCDIR/escape/sandbox-pty.py" "$SRT" -s "$S" -c '$PROBE tiocsti 0; $PROBE steal-tty 0; exit 0' 2>&1)
+echo "# outcome: terminal -> $(echo $out)"
+like "TIOCSTI into the controlling terminal fails" "$out" 'tiocsti=E'
+like "setsid + TIOCSCTTY + TIOCSTI fails" "$out" 'steal-tty=E'
+like "nothing was injected into the terminal's input" "$out" 'injected=none'
+
+# --- devices and handles ---
+escape "mknod a block device" "$S" '$PROBE mknod-blk _blk 8 0'
+H=$("$PROBE" handle-of "$P/.env" 2>/dev/null | tail -1)
+escape "open_by_handle_at a host file" "$S" "\$PROBE handle-read / '$H'"
