@@ -149,6 +149,11 @@ bool http_is_hop_by_hop(const char *name, const char *connection)
 	for (size_t i = 0; hop[i]; i++)
 		if (strcasecmp(name, hop[i]) == 0)
 			return true;
+	/* The framing of the message the proxy forwards is never dropped:
+	 * a body sent on without its Transfer-Encoding (or a response without
+	 * its Content-Length) would be read differently on the other side. */
+	if (strcasecmp(name, "Transfer-Encoding") == 0 || strcasecmp(name, "Content-Length") == 0)
+		return false;
 	return connection && http_list_has(connection, name);
 }
 

@@ -40,7 +40,8 @@ int http_head_content_length(const struct http_head *hd, uint64_t *ret);
 
 /* Does a comma list (Connection header) contain token?  list may be NULL. */
 bool http_list_has(const char *list, const char *token);
-/* Hop-by-hop header (fixed set, or named by the Connection header)? */
+/* Hop-by-hop header (fixed set, or named by the Connection header, which
+ * cannot name the framing headers Content-Length and Transfer-Encoding)? */
 bool http_is_hop_by_hop(const char *name, const char *connection);
 
 /* host[:port] or [v6][:port] (len bytes) -> host (brackets kept, malloc'd)

@@ -127,6 +127,17 @@ like "chunked body + trailing request: A answers" "$out" '^HTTP/1.1 200 OK'
 b_untouched "chunked body + trailing request"
 up_reset
 
+# The Connection header may not drop the framing: a chunked body forwarded
+# without its Transfer-Encoding would be read as the next request by A.
+out=$(run h.json "$(h "POST http://$A/conn-te HTTP/1.1\\r\\nHost: $A\\r\\nConnection: Transfer-Encoding, Content-Length\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n")")
+like "Connection: Transfer-Encoding on a chunked request: A answers" "$out" '^HTTP/1.1 200 OK'
+like "Connection: Transfer-Encoding: A still got Transfer-Encoding: chunked" "$(cat "$UP_LOG")" '^hdr Transfer-Encoding: chunked$'
+up_reset
+out=$(run h.json "$(h "POST http://$A/conn-cl HTTP/1.1\\r\\nHost: $A\\r\\nConnection: Content-Length\\r\\nContent-Length: 2\\r\\n\\r\\nok")")
+like "Connection: Content-Length: A still got the length and the body" "$(cat "$UP_LOG")" "body b'ok'"
+up_reset
+b_untouched "Connection naming the framing"
+
 # --- pipelining on one keep-alive connection ---
 out=$(run h.json "$(h "GET http://$A/p1 HTTP/1.1\\r\\nHost: $A\\r\\n\\r\\n$smug")")
 is "pipelined: allowed then denied -> 200 then 403" "$(printf '%s\n' "$out" | grep '^HTTP/')" "HTTP/1.1 200 OK
