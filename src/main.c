@@ -192,6 +192,9 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 	helper_flags(r, &flags);
 	strv_extend(cmd, &flags);
 	strv_clear(&flags);
+	const strv *links = fs_plan_links(r->fs);
+	for (size_t i = 0; i < links->n; i++)
+		strv_pushv(cmd, (const char *const[]){ "--pin-link", links->v[i], NULL });
 	strv_push(cmd, "--");
 	strv_push(cmd, shell);
 	strv_push(cmd, "-c");

@@ -130,6 +130,10 @@ void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
 
 	if (lstat(dotgit, &st) < 0)
 		return; /* absent: a mount there would break "git init" */
+	/* A linked .git is what it points to (git follows it); the link
+	 * itself is pinned by the helper (fs_plan_links). */
+	if (S_ISLNK(st.st_mode) && stat(dotgit, &st) < 0)
+		return;
 	if (S_ISDIR(st.st_mode)) {
 		git_dir_entries(dotgit, allow_git_config, out);
 		git_common_entries(dotgit, allow_git_config, out);

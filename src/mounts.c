@@ -149,6 +149,7 @@ struct fs_plan {
 	struct cand *cands;
 	size_t n_cands, cap_cands;
 	struct smap cand_idx;
+	strv links; /* protected names that are symlinks (fs_plan_links) */
 };
 
 static void add_op(struct fs_plan *p, enum mount_kind kind, enum mount_why why, const char *src,
@@ -634,7 +635,23 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 		_cleanup_free_ char *raw = xstrdup(st->md.v[i]);
 		bool dir = mandatory_strip_marker(raw);
 		char *res = NULL;
+		struct stat lst;
 		int e = path_resolve(raw, &res);
+		/* Its target is protected below; a symlink on the way (the
+		 * name itself, or a directory such as a linked .git) could be
+		 * replaced, so apply-seccomp pins those too, up to the write
+		 * root. */
+		if (e == 0) {
+			_cleanup_free_ char *a = xstrdup(raw);
+			while (strcmp(a, "/") != 0 && !strv_contains(&st->roots, a) && !strv_contains(&st->rg_roots, a)) {
+				char *up;
+				if (lstat(a, &lst) == 0 && S_ISLNK(lst.st_mode) && !strv_contains(&p->links, a))
+					strv_push(&p->links, a);
+				up = path_parent(a);
+				free(a);
+				a = up;
+			}
+		}
 		if (e < 0) {
 			/* Fail closed: skipping would leave the path writable,
 			 * and a sandboxed program can plant exactly that (a
@@ -799,8 +816,14 @@ void fs_plan_free(struct fs_plan *plan)
 	smap_free(&plan->by_dest);
 	free(plan->depth);
 	free(plan->tmpdir);
+	strv_clear(&plan->links);
 	ph_registry_free(plan->reg);
 	free(plan);
+}
+
+const strv *fs_plan_links(const struct fs_plan *plan)
+{
+	return &plan->links;
 }
 
 const char *fs_plan_registry_dir(const struct fs_plan *plan)

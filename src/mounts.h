@@ -88,5 +88,10 @@ void fs_plan_cleanup(struct fs_plan *plan);
 /* Frees the plan (does not clean up: call fs_plan_cleanup first). */
 void fs_plan_free(struct fs_plan *plan);
 
+/* Protected names (mandatory) that are symlinks: their targets are
+ * denied like any path, and the links themselves are for the helper to pin
+ * (apply-seccomp --pin-link), so they cannot be replaced. */
+const strv *fs_plan_links(const struct fs_plan *plan);
+
 /* The registry directory used (tests; NULL when disabled). */
 const char *fs_plan_registry_dir(const struct fs_plan *plan);

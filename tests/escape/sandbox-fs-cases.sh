@@ -233,12 +233,44 @@ rm -rf "$P/.git"
 out=$(sb "$S" 'mkdir -p .git && echo "[core]" > .git/config && echo created' 2>&1)
 is "known limit: an absent .git in the working directory can be created" "$out" created
 rm -rf "$P/.git"
-# A protected name that is a symlink is protected at its target; the link
-# itself can be replaced by a file of the command's own.
-fixture
-mkdir -p "$W/dotfiles"
-echo zshrc > "$W/dotfiles/zshrc"
-ln -s "$W/dotfiles/zshrc" "$P/.zshrc"
-out=$(sb "$S" '{ echo evil >> .zshrc; } 2>/dev/null && echo target-written; rm -f .zshrc && echo evil > .zshrc && echo link-replaced' 2>&1)
-is "known limit: a symlinked .zshrc's target stays read-only, the link can be replaced" "$out" link-replaced
-is "known limit: the link's target is unchanged" "$(cat "$W/dotfiles/zshrc")" zshrc
+
+# --- protected names that are symlinks (dotfiles managed elsewhere) ---
+# The target is a read-only bind; the link itself is pinned by the helper
+# (a mount point of itself), so it cannot be unlinked or replaced.
+fixture_links() {
+	fixture
+	mkdir -p "$W/dot"
+	echo zshrc > "$W/dot/zshrc"
+	ln -s ../dot/zshrc "$P/.zshrc"
+	ln -s ../dot/pypirc "$P/.pypirc" # dangling
+	mkdir -p "$W/gitdir/hooks" "$W/gitdir/objects" "$W/gitdir/refs/heads"
+	echo 'ref: refs/heads/main' > "$W/gitdir/HEAD"
+	echo '[core]' > "$W/gitdir/config"
+	rm -rf "$P/.git"
+	ln -s ../gitdir "$P/.git"
+}
+escape_links() { # NAME SETTINGS CMD: escape() on the linked fixture
+	name=$1 s=$2; shift 2
+	fixture_links
+	BASE=$(snapshot)
+	out=$(sb "$s" "$*" 2>&1); rc=$?
+	echo "# outcome: $name -> $(printf '%s\n' "$out" | grep -v '^$' | tail -1) [status $rc]"
+	if [ $rc -ne 0 ]; then _report 0 "$name: refused"; else
+		_report 1 "$name: refused (the attempt succeeded)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+	host_unchanged "$name"
+}
+escape_links "symlinked .zshrc: write through it" "$SW" 'echo x >> .zshrc'
+escape_links "symlinked .zshrc: unlink the link" "$SW" '$PROBE unlink .zshrc'
+escape_links "symlinked .zshrc: rename a file over the link" "$SW" 'echo x > _n && $PROBE rename _n .zshrc'
+escape_links "symlinked .zshrc: rm, then create a file in its place" "$SW" 'rm -f .zshrc; echo evil > .zshrc'
+escape_links "symlinked .zshrc: rename the link away" "$SW" '$PROBE rename .zshrc _z'
+escape_links "dangling symlinked .pypirc: create the target through it" "$SW" 'echo x > .pypirc'
+escape_links "dangling symlinked .pypirc: replace the link" "$SW" 'rm -f .pypirc; echo x > .pypirc'
+escape_links "symlinked .git: create a hook" "$SW" 'echo x > .git/hooks/pre-commit'
+escape_links "symlinked .git: write its config" "$SW" 'echo x >> .git/config'
+escape_links "symlinked .git: create its commondir" "$SW" 'echo ../_evil > .git/commondir'
+escape_links "symlinked .git: replace the link with a repo of our own" "$SW" \
+	'rm -f .git; mkdir -p .git/hooks && echo x > .git/hooks/pre-commit'
+escape_links "symlinked .git: rename the git directory it names" "$SW" "\$PROBE rename '$W/gitdir' '$W/_gd'"

@@ -3,7 +3,7 @@
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
  *                 [--socat PATH --bridge PORT:SOCKET ...]
  *                 [--wait-listen PORT[,PORT...]] [--wait-timeout MS]
- *                 [--export-bpf FILE] [--] PROGRAM [ARGS...]
+ *                 [--pin-link PATH ...] [--export-bpf FILE] [--] PROGRAM [ARGS...]
  *
  * Runs PROGRAM in a nested user + PID + mount namespace with a private /proc,
  * under a seccomp filter (seccomp-filter.c): socket(AF_UNIX/AF_VSOCK) and
@@ -22,6 +22,9 @@
  * listens on each PORT in its network namespace, at most --wait-timeout MS
  * (default 5000); then it warns and runs PROGRAM anyway (its network then
  * fails closed: nothing else listens there).
+ * --pin-link PATH: make the symlink PATH a mount point of itself, so the
+ * command cannot unlink, rename or replace it (srt passes the protected
+ * names that are symlinks; their targets are read-only binds already).
  *
  * Processes:
  *   stub   (caller's PID ns) forwards TERM/INT/HUP/QUIT/USR1/USR2 to PID 1 and
@@ -69,6 +72,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/inet_diag.h>
+#include <linux/mount.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <linux/sock_diag.h>
@@ -85,6 +89,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -172,6 +177,18 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_errno(const char
 	_exit(EXIT_SETUP);
 }
 
+__attribute__((format(printf, 1, 2))) static void warn_errno(const char *fmt, ...)
+{
+	int saved = errno;
+	char suffix[256];
+	va_list ap;
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(saved));
+	va_start(ap, fmt);
+	emit_line("apply-seccomp: warning: ", fmt, ap, suffix);
+	va_end(ap);
+}
+
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -188,7 +205,7 @@ __attribute__((noreturn)) static void usage(int status)
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
 		"                     [--socat PATH --bridge PORT:SOCKET ...]\n"
 		"                     [--wait-listen PORT[,PORT...]] [--wait-timeout MS]\n"
-		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
+		"                     [--pin-link PATH ...] [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
 	exit(status);
 }
 
@@ -556,6 +573,42 @@ static int limit_user_namespaces(int sys_user)
 	return close(fd);
 }
 
+/* --pin-link: symlinks to make mount points of, so they cannot be unlinked
+ * or renamed over (EBUSY), as srt's read-only binds do for files and
+ * directories.  bwrap cannot mount on a symlink (its mount(2) follows
+ * it); open_tree + move_mount on O_PATH|O_NOFOLLOW descriptors can. */
+#define MAX_PIN_LINKS 1024
+static const char *pin_links[MAX_PIN_LINKS];
+static size_t n_pin_links;
+
+/* Bind each link over itself, in init's mount namespace before it enters
+ * its own user namespace (so the binds are locked).  A link that is gone
+ * or no longer a link is skipped; a kernel that refuses mounts on
+ * symlinks leaves the link replaceable, with a warning. */
+static void pin_symlinks(void)
+{
+	for (size_t i = 0; i < n_pin_links; i++) {
+		int dst = open(pin_links[i], O_PATH | O_NOFOLLOW | O_CLOEXEC), src;
+		struct stat st;
+
+		if (dst < 0 || fstat(dst, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			debug("init: %s is not a symlink now, not pinned", pin_links[i]);
+			if (dst >= 0)
+				close(dst);
+			continue;
+		}
+		src = (int)syscall(SYS_open_tree, dst, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (src < 0 || syscall(SYS_move_mount, src, "", dst, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			warn_errno("cannot pin the symlink %s (it can be replaced inside)", pin_links[i]);
+		else
+			debug("init: symlink %s pinned", pin_links[i]);
+		if (src >= 0)
+			close(src);
+		close(dst);
+	}
+}
+
 /* PID 1 of the new PID namespace. */
 __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fprog *prog,
 					       unsigned flags, const struct listen_wait *wait,
@@ -589,6 +642,7 @@ __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fp
 	 * through a directory opened before them. */
 	sys_user = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cover_proc();
+	pin_symlinks();
 
 	/* A user namespace of our own, and a mount namespace owned by it: every
 	 * mount is now locked to its parent, so nothing can be unmounted to
@@ -768,6 +822,7 @@ int main(int argc, char **argv)
 		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "socat", required_argument, NULL, 's' },
 		{ "bridge", required_argument, NULL, 'b' },
+		{ "pin-link", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -833,6 +888,14 @@ int main(int argc, char **argv)
 					"plain path characters)\n", optarg, MAX_BRIDGES);
 				usage(EXIT_USAGE);
 			}
+			break;
+		case 'l':
+			if (n_pin_links == MAX_PIN_LINKS || optarg[0] != '/') {
+				fprintf(stderr, "apply-seccomp: --pin-link %s: %s\n", optarg,
+					optarg[0] != '/' ? "expected an absolute path" : "too many");
+				usage(EXIT_USAGE);
+			}
+			pin_links[n_pin_links++] = optarg;
 			break;
 		case 'h':
 			usage(0);
