@@ -148,6 +148,14 @@ escape "mknod the host's root block device" "$S" \
 escape "create .git/commondir pointing at a config of our own" "$S" \
 	'mkdir -p _evil && printf "[core]\n\tfsmonitor = touch pwned\n" > _evil/config && echo ../_evil > .git/commondir'
 
+# --- srt's cleanup of the private TMPDIR must follow nothing planted in it ---
+baseline
+out=$(sb "$S" "ln -s '$OUTSIDE/o.txt' \$TMPDIR/l && ln -s '$OUTSIDE' \$TMPDIR/d && ln -s '$P/.git' \$TMPDIR/g &&
+	mkdir -p \$TMPDIR/x/y && touch \$TMPDIR/x/y/z && chmod 000 \$TMPDIR/x/y \$TMPDIR/x && mkfifo \$TMPDIR/f &&
+	echo planted" 2>&1)
+is "planted links, FIFOs and mode-000 dirs in the private TMPDIR" "$out" planted
+host_unchanged "cleanup of a TMPDIR full of traps"
+
 # --- srt's own files ---
 SP=$P/srt-settings.json
 cp "$S" "$TESTDIR/sp.tmpl"

@@ -36,6 +36,10 @@
  *                                 exchange = RENAME_EXCHANGE
  *   link A B  unlink A  rmdir A   the raw calls
  *   setxattr PATH  chown PATH     user.srt=1 / chown to 65534
+ *   key-session DESC SECRET CMD...  (host) join a new session keyring, add
+ *                                 a "user" key DESC=SECRET to it, exec CMD
+ *   key-read DESC                 find key DESC in the session keyring (or
+ *                                 by its id in /proc/keys) and read it
  *   write-fds LINE                write LINE to every open fd >= 3; prints
  *                                 "write-fds=OK <fds>" if any took it */
 #include <errno.h>
@@ -441,6 +445,38 @@ int main(int argc, char **argv)
 		return result(setxattr(a1, "user.srt", "1", 1, 0));
 	if (IS("chown"))
 		return result(chown(a1, 65534, 65534));
+	if (IS("key-session")) {
+		if (argc < 5)
+			return 2;
+		if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL) < 0 ||
+		    syscall(SYS_add_key, "user", a1, a2, strlen(a2), -3 /* KEY_SPEC_SESSION_KEYRING */) < 0)
+			return result(-1);
+		execvp(argv[4], argv + 4);
+		return result(-1);
+	}
+	if (IS("key-read")) {
+		char buf[256];
+		long id = syscall(SYS_keyctl, 10 /* KEYCTL_SEARCH */, -3, "user", a1, 0);
+		if (id < 0) { /* not possessed: by its id, as /proc/keys lists it */
+			FILE *f = fopen("/proc/keys", "r");
+			char line[512], desc[256];
+			unsigned long kid;
+			while (f && fgets(line, sizeof(line), f))
+				if (sscanf(line, "%lx %*s %*s %*s %*s %*s %*s %*s %255[^:]", &kid, desc) == 2 &&
+				    strcmp(desc, a1) == 0)
+					id = (long)kid;
+			if (f)
+				fclose(f);
+			if (id < 0)
+				errno = ENOKEY;
+		}
+		long n = id < 0 ? -1 : syscall(SYS_keyctl, 11 /* KEYCTL_READ */, id, buf, sizeof(buf) - 1);
+		if (n >= 0) {
+			buf[n < (long)sizeof(buf) ? n : (long)sizeof(buf) - 1] = '\0';
+			printf("# read: %s\n", buf);
+		}
+		return result(n);
+	}
 	if (IS("write-fds"))
 		return write_fds(a1);
 	fprintf(stderr, "sandbox-probe: unknown check %s\n", check);

@@ -121,3 +121,23 @@ like "nothing was injected into the terminal's input" "$out" 'injected=none'
 escape "mknod a block device" "$S" '$PROBE mknod-blk _blk 8 0'
 H=$("$PROBE" handle-of "$P/.env" 2>/dev/null | tail -1)
 escape "open_by_handle_at a host file" "$S" "\$PROBE handle-read / '$H'"
+
+# --- the caller's session keyring (not namespaced) ---
+out=$("$PROBE" key-session srt-escape-key hunter2 "$PROBE" key-read srt-escape-key 2>&1)
+like "control: the key is readable in the caller's session" "$out" 'key-read=OK'
+out=$(cd "$P" && "$PROBE" key-session srt-escape-key hunter2 "$SRT" -s "$S" -c '$PROBE key-read srt-escape-key' 2>&1); rc=$?
+echo "# outcome: read a key of the caller's session keyring -> $(echo $out) [status $rc]"
+check "read a key of the caller's session keyring: refused" "[ $rc -ne 0 ]"
+unlike "the key's secret is not shown inside" "$out" hunter2
+
+# --- signals to everything ---
+escape "kill -9 -1 reaches no host process" "$S" 'kill -9 -1; exit 1'
+check "the host process survived kill -9 -1" "kill -0 $HOSTPID"
+
+# --- devices ---
+escape "write the kernel log device" "$S" '[ -c /dev/kmsg ] && echo srt-escape > /dev/kmsg'
+fixture
+BASE=$(snapshot)
+out=$(sb "$S" 'echo x > /dev/shm/srt-escape-shm; echo x > /dev/srt-escape-dev' 2>&1)
+check "/dev/shm and /dev inside are private" "[ ! -e /dev/shm/srt-escape-shm ] && [ ! -e /dev/srt-escape-dev ]"
+rm -f /dev/shm/srt-escape-shm /dev/srt-escape-dev

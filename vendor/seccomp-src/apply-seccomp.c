@@ -72,6 +72,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/inet_diag.h>
+#include <linux/keyctl.h>
 #include <linux/mount.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
@@ -514,6 +515,11 @@ __attribute__((noreturn)) static void run_worker(char **argv, const struct sock_
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		die_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	/* A session keyring of its own: keyrings are not namespaced, and
+	 * possessing the caller's (Kerberos tickets, tokens stored with
+	 * keyctl) would let the command read and replace its keys. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		die_errno("keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) < 0)
