@@ -155,6 +155,22 @@ static DIR *dir_from_fd(int fd)
 	return d;
 }
 
+/* A directory we own but may not read (a sandboxed command left it mode
+ * 000 in its TMPDIR): chmod it through an O_PATH descriptor (the inode
+ * itself, never a symlink swapped in by name), then open it. */
+static int open_unreadable_dir(int dfd, const char *name)
+{
+	char p[64];
+	_cleanup_close_ int pfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (pfd < 0)
+		return -1;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+	if (chmod(p, 0700) < 0)
+		return -1;
+	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* Remove a directory tree we own without following symlinks. */
 static void remove_tree_at(int dfd, const char *name, int depth)
 {
@@ -169,6 +185,8 @@ static void remove_tree_at(int dfd, const char *name, int depth)
 	/* Open first (O_NOFOLLOW), then fchmod: a chmod by name would follow
 	 * a symlink swapped in meanwhile. */
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		fd = open_unreadable_dir(dfd, name);
 	if (fd < 0)
 		return;
 	(void)fchmod(fd, 0700);
