@@ -5,7 +5,7 @@
 # socat bridges, the proxies) and must fail with the specific refusal while
 # the upstream log stays empty.
 . "$SRT_TEST_SRCDIR/lib/libtest.sh"
-require_tools bwrap socat python3 bash
+require_tools bwrap socat python3 bash curl
 
 D=$TESTDIR
 PEER="python3 $SRT_TEST_SRCDIR/escape/net-peer.py"
