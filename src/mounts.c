@@ -115,7 +115,7 @@ struct cand {
 /* What fs_plan_begin leaves for fs_plan_finish while ripgrep runs. */
 struct pending {
 	const struct srt_config *cfg;
-	strv w, wdef, dr, ar, dw, md, roots, rg_roots;
+	strv w, wdef, dr, ar, dw, dw_raw, md, roots, rg_roots;
 	bool root_write;
 	struct mandatory_scan *scan;
 };
@@ -130,6 +130,7 @@ static void pending_free(struct pending *st)
 	strv_clear(&st->dr);
 	strv_clear(&st->ar);
 	strv_clear(&st->dw);
+	strv_clear(&st->dw_raw);
 	strv_clear(&st->md);
 	strv_clear(&st->roots);
 	strv_clear(&st->rg_roots);
@@ -237,7 +238,7 @@ static const char *list_name(enum list_mode m, bool write)
 
 /* Normalise, expand and resolve one settings list into out. */
 static int expand_list(const struct fs_entries *list, enum list_mode mode, bool write, const char *cwd,
-		       const char *home, strv *out, char **ret_err)
+		       const char *home, strv *out, strv *raw_out, char **ret_err)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		_cleanup_free_ char *p = path_normalize(list->v[i].path, cwd, home);
@@ -278,6 +279,8 @@ static int expand_list(const struct fs_entries *list, enum list_mode mode, bool 
 					continue;
 				}
 			} else {
+				if (raw_out)
+					strv_push(raw_out, matches.v[k]);
 				e = path_resolve(matches.v[k], &r);
 				if (e < 0) {
 					*ret_err = xasprintf("filesystem.%s path %s: %s", list_name(mode, write),
@@ -359,6 +362,32 @@ static int cmp_cand(const void *a, const void *b)
 	if (x->depth != y->depth)
 		return x->depth < y->depth ? -1 : 1;
 	return path_cmp(x->path, y->path);
+}
+
+/* Symlinks on the way from a write path down to path, path itself
+ * included: a deny is resolved through them and lands on their targets,
+ * so the command could still unlink or replace the links; the helper pins
+ * them (fs_plan_links).  Links outside every write path are read-only
+ * anyway. */
+static void collect_links(const char *path, const strv *w, const strv *wdef, strv *links)
+{
+	_cleanup_free_ char *a = xstrdup(path);
+	struct stat st;
+
+	while (strcmp(a, "/") != 0 && !strv_contains(w, a) && !strv_contains(wdef, a)) {
+		bool inside = false;
+		for (size_t i = 0; i < w->n && !inside; i++)
+			inside = path_is_within(a, w->v[i]);
+		for (size_t i = 0; i < wdef->n && !inside; i++)
+			inside = path_is_within(a, wdef->v[i]);
+		if (!inside)
+			break;
+		if (lstat(a, &st) == 0 && S_ISLNK(st.st_mode) && !strv_contains(links, a))
+			strv_push(links, a);
+		char *up = path_parent(a);
+		free(a);
+		a = up;
+	}
 }
 
 /* A write deny at p (dir: absent form needs a directory). */
@@ -551,10 +580,10 @@ static int build_begin(struct fs_plan *p, const struct srt_config *cfg, const ch
 	int e;
 
 	st->cfg = cfg;
-	if (expand_list(&fs->allow_write, LIST_ALLOW, true, cwd, home, &st->w, ret_err) < 0 ||
-	    expand_list(&fs->allow_read, LIST_ALLOW, false, cwd, home, &st->ar, ret_err) < 0 ||
-	    expand_list(&fs->deny_read, LIST_DENY_READ, false, cwd, home, &st->dr, ret_err) < 0 ||
-	    expand_list(&fs->deny_write, LIST_DENY_WRITE, true, cwd, home, &st->dw, ret_err) < 0)
+	if (expand_list(&fs->allow_write, LIST_ALLOW, true, cwd, home, &st->w, NULL, ret_err) < 0 ||
+	    expand_list(&fs->allow_read, LIST_ALLOW, false, cwd, home, &st->ar, NULL, ret_err) < 0 ||
+	    expand_list(&fs->deny_read, LIST_DENY_READ, false, cwd, home, &st->dr, NULL, ret_err) < 0 ||
+	    expand_list(&fs->deny_write, LIST_DENY_WRITE, true, cwd, home, &st->dw, &st->dw_raw, ret_err) < 0)
 		return -1;
 	expand_root_deny(&st->dr, &st->ar);
 	if (st->dr.n > 0 && access("/etc/ssh/ssh_config.d", F_OK) == 0)
@@ -631,27 +660,13 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 		add_cand(p, st->dr.v[i], F_DENY_READ);
 	for (size_t i = 0; i < st->dw.n; i++)
 		add_cand(p, st->dw.v[i], F_DENY_WRITE);
+	for (size_t i = 0; i < st->dw_raw.n; i++)
+		collect_links(st->dw_raw.v[i], &st->w, &st->wdef, &p->links);
 	for (size_t i = 0; i < st->md.n; i++) {
 		_cleanup_free_ char *raw = xstrdup(st->md.v[i]);
 		bool dir = mandatory_strip_marker(raw);
 		char *res = NULL;
-		struct stat lst;
 		int e = path_resolve(raw, &res);
-		/* Its target is protected below; a symlink on the way (the
-		 * name itself, or a directory such as a linked .git) could be
-		 * replaced, so apply-seccomp pins those too, up to the write
-		 * root. */
-		if (e == 0) {
-			_cleanup_free_ char *a = xstrdup(raw);
-			while (strcmp(a, "/") != 0 && !strv_contains(&st->roots, a) && !strv_contains(&st->rg_roots, a)) {
-				char *up;
-				if (lstat(a, &lst) == 0 && S_ISLNK(lst.st_mode) && !strv_contains(&p->links, a))
-					strv_push(&p->links, a);
-				up = path_parent(a);
-				free(a);
-				a = up;
-			}
-		}
 		if (e < 0) {
 			/* Fail closed: skipping would leave the path writable,
 			 * and a sandboxed program can plant exactly that (a
@@ -661,6 +676,9 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 					     raw, strerror(-e));
 			return -1;
 		}
+		/* Its target is protected below; symlinks on the way (the name
+		 * itself, a linked .git) are pinned by the helper. */
+		collect_links(raw, &st->w, &st->wdef, &p->links);
 		add_cand(p, res, F_DENY_WRITE | (dir ? F_DIR : 0));
 		free(res);
 	}

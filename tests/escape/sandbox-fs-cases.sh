@@ -256,7 +256,13 @@ fixture_links() {
 	echo '[core]' > "$W/gitdir/config"
 	rm -rf "$P/.git"
 	ln -s ../gitdir "$P/.git"
+	echo cfg > "$W/dot/cfg"
+	ln -s ../dot/cfg "$P/cfg-link"
 }
+# The parent writable, and a denyWrite entry that is a symlink.
+SWL=$TESTDIR/swl.json
+printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allowWrite":["%s"],"denyWrite":["%s"],"denyRead":[]}}\n' \
+	"$W" "$P/cfg-link" > "$SWL"
 escape_links() { # NAME SETTINGS CMD: escape() on the linked fixture
 	name=$1 s=$2; shift 2
 	fixture_links
@@ -282,3 +288,6 @@ escape_links "symlinked .git: create its commondir" "$SW" 'echo ../_evil > .git/
 escape_links "symlinked .git: replace the link with a repo of our own" "$SW" \
 	'rm -f .git; mkdir -p .git/hooks && echo x > .git/hooks/pre-commit'
 escape_links "symlinked .git: rename the git directory it names" "$SW" "\$PROBE rename '$W/gitdir' '$W/_gd'"
+escape_links "denyWrite entry that is a symlink: write through it" "$SWL" 'echo x >> cfg-link'
+escape_links "denyWrite entry that is a symlink: replace the link" "$SWL" 'rm -f cfg-link; echo evil > cfg-link'
+escape_links "denyWrite entry that is a symlink: rename a file over it" "$SWL" 'echo x > _n && $PROBE rename _n cfg-link'

@@ -141,3 +141,22 @@ BASE=$(snapshot)
 out=$(sb "$S" 'echo x > /dev/shm/srt-escape-shm; echo x > /dev/srt-escape-dev' 2>&1)
 check "/dev/shm and /dev inside are private" "[ ! -e /dev/shm/srt-escape-shm ] && [ ! -e /dev/srt-escape-dev ]"
 rm -f /dev/shm/srt-escape-shm /dev/srt-escape-dev
+
+# --- allowNestedUserNamespaces: the command may make namespaces, but every
+# mount it inherits is locked (cannot be unmounted or made writable) ---
+SN=$TESTDIR/sn.json
+sed 's/}$/,"allowNestedUserNamespaces":true}/' "$S" > "$SN"
+allowed "control: allowNestedUserNamespaces lets unshare -Urm work" "$SN" 'unshare -Urm true'
+escape "nested userns: unmount a protected file's bind" "$SN" "unshare -Urm \$PROBE umount '$P/.bashrc'"
+escape "nested userns: remount a denyWrite bind read-write" "$SN" "unshare -Urm \$PROBE remount-rw '$P/ro'"
+escape "nested userns: unmount the write root (uncover what is under it)" "$SN" "unshare -Urm \$PROBE umount '$P'"
+escape "nested userns: unmount the /proc/sys cover" "$SN" 'unshare -Urm $PROBE umount /proc/sys'
+escape "nested userns: remount /proc/sys read-write" "$SN" 'unshare -Urm $PROBE remount-rw /proc/sys'
+escape "nested userns: unmount the denyRead mask, then read" "$SN" \
+	"unshare -Urm sh -c '\$PROBE umount $P/.env; cat $P/.env'"
+escape "nested userns: unmount the denyRead tmpfs, then read" "$SN" \
+	"unshare -Urm sh -c '\$PROBE umount $P/secret; cat $P/secret/s.txt'"
+escape "nested userns: unmount a placeholder, then create the file" "$SN" \
+	"unshare -Urm sh -c '\$PROBE umount $P/.npmrc; echo x > $P/.npmrc'"
+escape "nested userns: a tmpfs over a denyWrite dir does not reach the host" "$SN" \
+	"unshare -Urm sh -c '\$PROBE mount-tmpfs $P/ro && echo x > $P/ro/f'; cat '$P/ro/f' | grep -qx x"
