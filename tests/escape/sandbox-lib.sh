@@ -10,7 +10,7 @@
 #                                          shown as "# outcome: ..."
 #   allowed NAME SETTINGS 'shell command'  a control: must succeed
 #   host_unchanged NAME                    the fixture vs the last baseline
-require_tools bwrap rg python3 socat
+require_tools bwrap rg python3 socat git unshare truncate
 
 PROBE=${SRT_TEST_BUILDDIR:?}/escape/sandbox-probe
 [ -x "$PROBE" ] || { echo "Bail out! $PROBE is not built"; exit 1; }

@@ -18,6 +18,7 @@
  *   io-uring-register             io_uring_register(-1): EPERM = filtered
  *   int80-socket                  socketcall(SOCKET, AF_UNIX) through the
  *                                 32-bit int 0x80 ABI (a foreign arch)
+ *   x32-socket                    socket(AF_UNIX) through the x32 ABI
  *   ptrace-attach PID  ptrace-seize PID  vm-read PID  mem-read PID
  *   pidfd-getfd PID               steal PID's fd 0 with pidfd_getfd
  *   kill PID                      kill(PID, 0)
@@ -192,6 +193,26 @@ static int int80_socket(void)
 	}
 	printf("%s=FAILED%d\n", check, WEXITSTATUS(st));
 	return 1;
+}
+
+/* socket(AF_UNIX) with the x32 bit set, in a child: must be killed. */
+static int x32_socket(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return result(-1);
+	if (pid == 0)
+		_exit(syscall(0x40000000L | SYS_socket, AF_UNIX, SOCK_STREAM, 0) >= 0 ? 0 : 2);
+	if (waitpid(pid, &st, 0) < 0)
+		return result(-1);
+	if (WIFSIGNALED(st)) {
+		printf("%s=SIG%d\n", check, WTERMSIG(st));
+		return 1;
+	}
+	printf("%s=%s\n", check, WEXITSTATUS(st) == 0 ? "OK" : "FAILED");
+	return WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
 static long vm_read(pid_t pid)
@@ -373,6 +394,8 @@ int main(int argc, char **argv)
 		return result(syscall(__NR_io_uring_register, -1, 0, NULL, 0));
 	if (IS("int80-socket"))
 		return int80_socket();
+	if (IS("x32-socket"))
+		return x32_socket();
 	if (IS("ptrace-attach"))
 		return result(ptrace(PTRACE_ATTACH, pid, 0, 0));
 	if (IS("ptrace-seize"))

@@ -75,6 +75,10 @@ escape "write an IRQ affinity (same value)" "$S" \
 	'v=$(cat /proc/irq/default_smp_affinity) && echo "$v" > /proc/irq/default_smp_affinity'
 escape "umount the /proc/sys cover" "$S" '$PROBE umount /proc/sys'
 escape "set the hostname (same value)" "$S" 'hostname "$(hostname)"'
+escape "write a sysfs file (same value)" "$S" \
+	'f=/sys/kernel/mm/transparent_hugepage/enabled; v=$(sed "s/.*\[\(.*\)\].*/\1/" $f) && echo "$v" > $f'
+escape "move into another cgroup" "$S" 'for f in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs; do [ -e "$f" ] || continue; echo $$ > "$f" && exit 0; done; exit 1'
+escape "a setuid-root program (mount) gains nothing" "$S" "mount -t tmpfs none '$P'"
 out=$(sb "$S" 'cat /proc/sys/user/max_user_namespaces')
 is "max_user_namespaces is 0 inside" "$out" 0
 
@@ -87,6 +91,7 @@ escape "io_uring_setup (then IORING_OP_SOCKET AF_UNIX)" "$S" '$PROBE io-uring'
 escape "io_uring_register is filtered (EPERM, not EBADF)" "$S" \
 	'out=$($PROBE io-uring-register); echo "$out"; [ "$out" != io-uring-register=EPERM ]'
 escape "socketcall(AF_UNIX) through the 32-bit int 0x80 ABI" "$S" '$PROBE int80-socket'
+escape "socket(AF_UNIX) through the x32 ABI" "$S" '$PROBE x32-socket'
 escape "connect to a host Unix socket in an allowWrite dir" "$SK" "\$PROBE connect-unix '$SOCKD/host.sock'"
 escape "socat to a host Unix socket in an allowWrite dir" "$SK" "echo ping | socat - UNIX-CONNECT:'$SOCKD/host.sock'"
 is "the host socket saw no connection" "$(cat "$HITS")" ""
