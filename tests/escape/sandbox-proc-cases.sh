@@ -165,3 +165,12 @@ escape "nested userns: unmount a placeholder, then create the file" "$SN" \
 	"unshare -Urm sh -c '\$PROBE umount $P/.npmrc; echo x > $P/.npmrc'"
 escape "nested userns: a tmpfs over a denyWrite dir does not reach the host" "$SN" \
 	"unshare -Urm sh -c '\$PROBE mount-tmpfs $P/ro && echo x > $P/ro/f'; cat '$P/ro/f' | grep -qx x"
+
+# --- enableWeakerNestedSandbox (bwrap binds the host's /proc): the helper's
+# private /proc still hides the host and keeps /proc/sys read-only ---
+SWN=$TESTDIR/swn.json
+sed 's/}$/,"enableWeakerNestedSandbox":true}/' "$S" > "$SWN"
+escape "weaker nested: write a sysctl (same value)" "$SWN" \
+	'v=$(cat /proc/sys/kernel/domainname) && echo "$v" > /proc/sys/kernel/domainname'
+escape "weaker nested: see a host process" "$SWN" "ls /proc/$HOSTPID"
+escape "weaker nested: ptrace pid 1" "$SWN" '$PROBE ptrace-attach 1'
