@@ -123,13 +123,38 @@ static void git_common_entries(const char *gitdir, bool allow_git_config, strv *
 		git_dir_entries(common, allow_git_config, out);
 }
 
+/* Whether a directory above dir holds a .git (directory or pointer file). */
+static bool inside_work_tree(const char *dir)
+{
+	_cleanup_free_ char *a = path_parent(dir);
+	struct stat st;
+
+	while (strcmp(a, "/") != 0) {
+		_cleanup_free_ char *g = path_join(a, ".git");
+		if (lstat(g, &st) == 0)
+			return true;
+		char *up = path_parent(a);
+		free(a);
+		a = up;
+	}
+	return false;
+}
+
 void mandatory_git_protect(const char *repo, bool allow_git_config, strv *out)
 {
 	_cleanup_free_ char *dotgit = path_join(repo, ".git");
 	struct stat st;
 
-	if (lstat(dotgit, &st) < 0)
-		return; /* absent: a mount there would break "git init" */
+	if (lstat(dotgit, &st) < 0) {
+		/* Absent: a mount there would break "git init", unless the
+		 * directory already belongs to the work tree of a repository
+		 * further up, where git keeps working past an empty .git (it
+		 * is not a repository) and a .git made there would hijack the
+		 * host's git commands in it (core.fsmonitor, hooks). */
+		if (errno == ENOENT && inside_work_tree(repo))
+			push_marked(out, dotgit, MANDATORY_DIR);
+		return;
+	}
 	/* A linked .git is what it points to (git follows it); the link
 	 * itself is pinned by the helper (fs_plan_links). */
 	if (S_ISLNK(st.st_mode) && stat(dotgit, &st) < 0)

@@ -233,13 +233,29 @@ allowed "control: git works with the commondir placeholder" "$S" \
 escape "replace a nested repo's commondir" "$S" \
 	'mkdir -p _evil && echo ../../../_evil > sub/repo/.git/commondir'
 
+# --- an absent .git in a working directory inside another repository's
+# work tree: an empty read-only placeholder (git walks past it) ---
+sbsub() { (cd "$P/sub" && "$SRT" -s "$S" -c "$1"); }
+baseline
+out=$(sbsub 'mkdir -p .git/hooks && echo "[core]" > .git/config && echo created' 2>&1); rc=$?
+echo "# outcome: create .git in a subdirectory of a repo -> $(printf '%s\n' "$out" | tail -1) [status $rc]"
+unlike "create .git in a working directory inside a repo: refused" "$out" created
+host_unchanged "create .git in a working directory inside a repo"
+out=$(sbsub 'git -c safe.directory="*" rev-parse --show-toplevel' 2>&1)
+is "control: git there still finds the enclosing repository" "$out" "$P"
+baseline
+out=$(sbsub 'git init -q . && echo initialised' 2>&1)
+unlike "git init inside another repo's work tree is refused" "$out" initialised
+host_unchanged "git init inside another repo's work tree"
+
 # --- known limits (README "Known limits"), pinned as they are ---
-# An absent .git in a writable working directory can be created (git init
-# must keep working); the host's next git command there reads its config.
+# An absent .git in a writable working directory outside every repository
+# can be created (git init must keep working); the host's next git command
+# there reads its config.
 fixture
 rm -rf "$P/.git"
 out=$(sb "$S" 'mkdir -p .git && echo "[core]" > .git/config && echo created' 2>&1)
-is "known limit: an absent .git in the working directory can be created" "$out" created
+is "known limit: an absent .git in a working directory outside any repository can be created" "$out" created
 rm -rf "$P/.git"
 
 # --- protected names that are symlinks (dotfiles managed elsewhere) ---
