@@ -11,6 +11,9 @@ require_tools make man unshare
 top=$(cd "$SRT_TEST_BUILDDIR/.." && pwd)
 stage=$TESTDIR/stage
 MAKE=${MAKE:-make}
+# A fresh make, not a child of the `make -j check` running this test: the
+# inherited flags bring back "Entering directory" lines (and a jobserver).
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # A variable of the build's Makefile, as make expands it.
 mkvar() {
