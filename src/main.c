@@ -18,6 +18,7 @@
 #include "violations.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -53,6 +54,7 @@ struct run {
 	struct sandbox *sandbox;
 	struct event *signal_events[3];
 	struct event *kill_timer;
+	int alive[2]; /* srt holds [1] alone: EOF on [0] tells the sandbox srt is gone */
 	int interrupted_by; /* a signal that arrived before the sandbox existed */
 	bool control_failed; /* the control channel died before its first update */
 };
@@ -69,6 +71,8 @@ static void run_cleanup(struct run *r)
 		event_free(r->kill_timer);
 	control_free(r->control);
 	sandbox_free(r->sandbox);
+	close_keep_errno(r->alive[0]);
+	close_keep_errno(r->alive[1]);
 	audit_close(r->audit);
 	proxy_free(r->proxy);
 	violations_close(r->violations);
@@ -92,6 +96,7 @@ static void run_cleanup(struct run *r)
 	free(r->receipts_dir);
 	free(r->receipts_key);
 	memset(r, 0, sizeof(*r));
+	r->alive[0] = r->alive[1] = -1;
 }
 
 /* Print the message, tear everything down (placeholders, sockets, temp
@@ -195,6 +200,10 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 	const strv *links = fs_plan_links(r->fs);
 	for (size_t i = 0; i < links->n; i++)
 		strv_pushv(cmd, (const char *const[]){ "--pin-link", links->v[i], NULL });
+	if (for_display || r->alive[0] >= 0) {
+		_cleanup_free_ char *fd = for_display ? xstrdup("<fd>") : xasprintf("%d", r->alive[0]);
+		strv_pushv(cmd, (const char *const[]){"--watch-fd", fd, NULL});
+	}
 	strv_push(cmd, "--");
 	strv_push(cmd, shell);
 	strv_push(cmd, "-c");
@@ -479,7 +488,8 @@ static int run_sandbox(struct run *r)
 	strv args = {0};
 	char *err = NULL;
 	_cleanup_free_ char *bwrap = bwrap_path(r);
-	struct sandbox_spawn_opts so = {.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd};
+	struct sandbox_spawn_opts so = {
+		.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd, .watch_fd = -1};
 	int status;
 
 	raise_fd_limit();
@@ -490,6 +500,11 @@ static int run_sandbox(struct run *r)
 	open_receipts(r);
 	start_network(r);
 	finish_fs_plan(r);
+	/* The guardian and the helper's watcher kill the sandbox when srt
+	 * dies, even while bwrap is still starting. */
+	if (pipe2(r->alive, O_CLOEXEC) < 0)
+		run_fail(r, "srt: pipe: %s", strerror(errno));
+	so.watch_fd = r->alive[0];
 	so.n_command = build_bwrap_args(r, &args, false);
 	record_start(r, &args);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
@@ -498,6 +513,8 @@ static int run_sandbox(struct run *r)
 		run_fail(r, "Error: interrupted by %s", sigabbrev_np(r->interrupted_by));
 	r->sandbox = sandbox_spawn(r->base, &so, &err);
 	strv_clear(&args);
+	close_keep_errno(r->alive[0]); /* the guardian and bwrap have it now */
+	r->alive[0] = -1;
 	if (!r->sandbox)
 		run_fail(r, "srt: %s", err);
 	if (r->opts.control_fd >= 0)
@@ -524,7 +541,7 @@ static void log_peak_rss(void)
 
 int main(int argc, char **argv)
 {
-	struct run r = {0};
+	struct run r = {.alive = {-1, -1}};
 	int status;
 
 	set_signal_mask(SIG_BLOCK);

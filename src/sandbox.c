@@ -3,6 +3,7 @@
 #include "log.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -10,8 +11,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +73,7 @@ struct bwrap_exec {
 	char **argv;
 	int args_fd, status_fd;
 	int hide_fd, null_fd; /* dup2(null_fd, hide_fd) when hide_fd >= 0 */
+	int watch_fd;         /* passed on (close-on-exec cleared) when >= 0 */
 	pid_t srt_pid;
 };
 
@@ -94,7 +98,8 @@ __attribute__((noreturn)) static void exec_bwrap(const struct bwrap_exec *x)
 			sigaction(sig, &dfl, NULL);
 	if (x->hide_fd >= 0 && (x->null_fd < 0 || dup2(x->null_fd, x->hide_fd) < 0))
 		_exit(126);
-	if (fcntl(x->args_fd, F_SETFD, 0) < 0 || fcntl(x->status_fd, F_SETFD, 0) < 0)
+	if (fcntl(x->args_fd, F_SETFD, 0) < 0 || fcntl(x->status_fd, F_SETFD, 0) < 0 ||
+	    (x->watch_fd >= 0 && fcntl(x->watch_fd, F_SETFD, 0) < 0))
 		_exit(126);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -115,7 +120,7 @@ static pid_t spawn_bwrap(const struct sandbox_spawn_opts *o, int args_fd, int st
 	char args_num[16], status_num[16];
 	struct bwrap_exec x = {
 		.path = o->bwrap_path, .argv = argv, .args_fd = args_fd, .status_fd = status_fd,
-		.hide_fd = o->hide_fd, .null_fd = null_fd, .srt_pid = srt_pid,
+		.hide_fd = o->hide_fd, .null_fd = null_fd, .watch_fd = o->watch_fd, .srt_pid = srt_pid,
 	};
 	sigset_t all, old;
 	pid_t pid;
@@ -140,6 +145,123 @@ static pid_t spawn_bwrap(const struct sandbox_spawn_opts *o, int args_fd, int st
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;
+}
+
+/* Close what exec would close: the guardian never execs, and must not keep
+ * srt's descriptors (the proxies' sockets, its placeholder record, the write
+ * end of the alive pipe) open.  keep[] are close-on-exec but still needed. */
+static void close_cloexec_fds(const int *keep, size_t n_keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int dfd;
+
+	if (!d)
+		_exit(126);
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		bool kept = fd == dfd;
+		int flags;
+
+		if (end == de->d_name || *end || fd < 3)
+			continue;
+		for (size_t i = 0; i < n_keep; i++)
+			kept = kept || keep[i] == fd;
+		flags = fcntl((int)fd, F_GETFD);
+		if (!kept && flags >= 0 && (flags & FD_CLOEXEC))
+			close((int)fd);
+	}
+	closedir(d);
+}
+
+/* SIGKILL every child of ours (the orphans reparented to us). */
+static void kill_children(void)
+{
+	_cleanup_free_ char *kids = NULL;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+	if (read_file_max(path, 65536, &kids, NULL) < 0)
+		return;
+	for (char *p = kids, *end;; p = end) {
+		long k = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (k > 0)
+			kill((pid_t)k, SIGKILL);
+	}
+}
+
+/* The guardian: srt's child, bwrap's parent, a child subreaper.  bwrap sets
+ * its PID-namespace init's parent-death signal only after the clone, and
+ * that init waits for bwrap to write its uid map: a srt SIGKILLed at that
+ * moment took bwrap with it (PR_SET_PDEATHSIG) and left the init blocked
+ * forever.  The guardian outlives srt: when the alive pipe (write end held
+ * by srt alone) reports EOF it kills bwrap, then every orphan reparented to
+ * it (that init), and exits.  When bwrap exits it kills what is left below
+ * it and exits with bwrap's status (128+N for signal N). */
+__attribute__((noreturn)) static void run_guardian(const struct sandbox_spawn_opts *o, int args_fd,
+						   int status_fd, pid_t srt_pid)
+{
+	int keep[] = {args_fd, status_fd, o->watch_fd};
+	sigset_t chld, blocked;
+	struct pollfd pfd[2];
+	pid_t bwrap, me = getpid();
+	int status = 0, sfd;
+	bool bwrap_done = false;
+
+	/* Only the alive pipe tells srt's death: no parent-death signal here. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 || getppid() != srt_pid)
+		_exit(126);
+	close_cloexec_fds(keep, sizeof(keep) / sizeof(keep[0]));
+	/* srt's handlers are libevent's: keep every signal they catch blocked
+	 * (srt forwards INT/TERM/HUP itself; bwrap gets a clean state). */
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGHUP);
+	sigaddset(&blocked, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		_exit(126);
+	bwrap = spawn_bwrap(o, args_fd, status_fd, me);
+	if (bwrap < 0)
+		_exit(126);
+	close(args_fd);
+	close(status_fd);
+	pfd[0] = (struct pollfd){.fd = o->watch_fd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	for (;;) {
+		struct signalfd_siginfo si;
+		pid_t pid;
+		int st;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].fd >= 0 && pfd[0].revents) { /* srt is gone (it never writes) */
+			kill(bwrap, SIGKILL);
+			pfd[0].fd = -1;
+		}
+		while (read(sfd, &si, sizeof(si)) > 0)
+			;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			if (pid == bwrap) {
+				status = st;
+				bwrap_done = true;
+			}
+		if (pid < 0 && errno == ECHILD)
+			break;
+		if (bwrap_done || pfd[0].fd < 0)
+			kill_children();
+	}
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
 /* Whether the sandbox's init has forked the command yet (its children
@@ -257,7 +379,13 @@ struct sandbox *sandbox_spawn(struct event_base *base, const struct sandbox_spaw
 	sb->chld_ev = evsignal_new(base, SIGCHLD, on_sigchld, sb);
 	event_add(sb->chld_ev, NULL);
 	srt_pid = getpid();
-	pid = spawn_bwrap(o, args_fd, pipefd[1], srt_pid);
+	if (o->watch_fd >= 0) {
+		/* One fork of srt (the guardian), which then starts bwrap. */
+		pid = fork();
+		if (pid == 0)
+			run_guardian(o, args_fd, pipefd[1], srt_pid);
+	} else
+		pid = spawn_bwrap(o, args_fd, pipefd[1], srt_pid);
 	if (pid < 0) {
 		*ret_err = xasprintf("cannot start bwrap: %s", strerror(errno));
 		close(pipefd[1]);

@@ -18,6 +18,7 @@ struct sandbox_spawn_opts {
 	size_t n_command;       /* how many trailing words are "--" and the command:
 				 * bwrap takes options from --args but not the command */
 	int hide_fd;            /* fd number to point at /dev/null in the child, or -1 */
+	int watch_fd;           /* fd to pass on to bwrap (close-on-exec cleared), or -1 */
 };
 
 /* Fork and exec bwrap.  Returns NULL with *ret_err on failure.  The

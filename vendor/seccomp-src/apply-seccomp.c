@@ -3,7 +3,7 @@
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
  *                 [--socat PATH --bridge PORT:SOCKET ...]
  *                 [--wait-listen PORT[,PORT...]] [--wait-timeout MS]
- *                 [--pin-link PATH ...] [--export-bpf FILE] [--] PROGRAM [ARGS...]
+ *                 [--pin-link PATH ...] [--watch-fd FD] [--export-bpf FILE] [--] PROGRAM [ARGS...]
  *
  * Runs PROGRAM in a nested user + PID + mount namespace with a private /proc,
  * under a seccomp filter (seccomp-filter.c): socket(AF_UNIX/AF_VSOCK) and
@@ -25,6 +25,11 @@
  * --pin-link PATH: make the symlink PATH a mount point of itself, so the
  * command cannot unlink, rename or replace it (srt passes the protected
  * names that are symlinks; their targets are read-only binds already).
+ * --watch-fd FD: the read end of a pipe whose write end only the caller (srt)
+ * holds.  A watcher process (start_watcher) kills the sandbox when it reads
+ * EOF, i.e. when srt is gone, even SIGKILLed while bwrap was still starting
+ * (bwrap sets --die-with-parent only after its clone).  The command never
+ * inherits FD.
  *
  * Processes:
  *   stub   (caller's PID ns) forwards TERM/INT/HUP/QUIT/USR1/USR2 to PID 1 and
@@ -206,7 +211,7 @@ __attribute__((noreturn)) static void usage(int status)
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
 		"                     [--socat PATH --bridge PORT:SOCKET ...]\n"
 		"                     [--wait-listen PORT[,PORT...]] [--wait-timeout MS]\n"
-		"                     [--pin-link PATH ...] [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
+		"                     [--pin-link PATH ...] [--watch-fd FD] [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
 	exit(status);
 }
 
@@ -677,6 +682,47 @@ __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fp
 	_exit(supervise(worker, &set));
 }
 
+/* The watcher of --watch-fd: a child of the stub, in bwrap's namespaces (so
+ * forked before the stub makes its own).  It blocks reading FD; EOF (or an
+ * error) means srt has exited, which in a normal run happens only after the
+ * sandbox is gone, this process included.  It then kills its process group:
+ * bwrap --new-session made its PID-namespace init (PID 1 here) a session and
+ * group leader, and this stub, its socat bridges and the watcher belong to
+ * that group; the command's PID 1 dies with the stub (PR_SET_PDEATHSIG), and
+ * with it the command's whole PID namespace; bwrap's init, left without
+ * children, exits.  Outside such a session (the group's leader is not PID 1
+ * of this namespace) only the stub is killed: never a group of the caller's. */
+static void start_watcher(int fd)
+{
+	pid_t stub = getpid(), pid;
+	int null_fd;
+	char byte;
+	ssize_t n;
+
+	if (fcntl(fd, F_GETFD) < 0)
+		die_errno("--watch-fd %d", fd);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork (watcher)");
+	if (pid > 0) {
+		close(fd);
+		return;
+	}
+	null_fd = open("/dev/null", O_RDWR);
+	for (int i = 0; i < 3 && null_fd >= 0; i++)
+		if (i != fd)
+			dup2(null_fd, i);
+	for (int i = 3; i < 1024; i++) /* nothing of the sandbox's stays open here */
+		if (i != fd)
+			close(i);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		signal(forwarded[i], SIG_IGN);
+	while ((n = read(fd, &byte, 1)) > 0 || (n < 0 && errno == EINTR))
+		;
+	kill(getsid(0) == 1 && getpgrp() == 1 ? 0 : stub, SIGKILL);
+	_exit(0);
+}
+
 /* A decimal in [min, max], nothing else. */
 static int parse_long(const char *s, long min, long max, long *ret)
 {
@@ -829,6 +875,7 @@ int main(int argc, char **argv)
 		{ "socat", required_argument, NULL, 's' },
 		{ "bridge", required_argument, NULL, 'b' },
 		{ "pin-link", required_argument, NULL, 'l' },
+		{ "watch-fd", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -844,6 +891,7 @@ int main(int argc, char **argv)
 	int alive[2];
 	sigset_t set;
 	pid_t init;
+	long watch_fd = -1;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -903,6 +951,13 @@ int main(int argc, char **argv)
 			}
 			pin_links[n_pin_links++] = optarg;
 			break;
+		case 'W':
+			if (watch_fd >= 0 || parse_long(optarg, 0, INT_MAX, &watch_fd) < 0) {
+				fprintf(stderr, "apply-seccomp: --watch-fd %s: %s\n", optarg,
+					watch_fd >= 0 ? "used multiple times" : "expected a descriptor number");
+				usage(EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			usage(0);
 		default:
@@ -924,6 +979,8 @@ int main(int argc, char **argv)
 	if (export_path && bridges.n)
 		usage(EXIT_USAGE);
 	/* First, so the socats load while we build the filter and namespaces. */
+	if (watch_fd >= 0 && !export_path)
+		start_watcher((int)watch_fd);
 	start_bridges(&bridges);
 
 	r = filter_build(seccomp_arch_native(), flags, &bpf, &len, &what);
