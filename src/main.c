@@ -523,7 +523,8 @@ static int run_sandbox(struct run *r)
 		if (event_base_dispatch(r->base) < 0)
 			break;
 	status = r->control_failed ? 1 : sandbox_exit_status(r->sandbox);
-	if (!sandbox_started(r->sandbox) && status != 0)
+	/* 127: bwrap itself could not be executed (said above), no namespace matter. */
+	if (!sandbox_started(r->sandbox) && status != 0 && status != 127)
 		log_warn("bubblewrap could not create the sandbox (its message is above); %s",
 			 sandbox_namespace_hint());
 	audit_exit(r->audit, status);

@@ -81,10 +81,12 @@ struct bwrap_exec {
  * fd, put the signal state back to what srt was given, and exec. */
 __attribute__((noreturn)) static void exec_bwrap(const struct bwrap_exec *x)
 {
-	static const char msg[] = "srt: cannot execute bwrap: ";
+	static const char msg[] = "srt: cannot execute bwrap (errno ";
+	char num[16];
+	size_t n = sizeof(num);
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	const char *why;
+	int e;
 
 	/* Die with srt from the very start: bwrap's own --die-with-parent
 	 * comes later, and a srt killed in between would leave the sandbox
@@ -104,9 +106,15 @@ __attribute__((noreturn)) static void exec_bwrap(const struct bwrap_exec *x)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv(x->path, x->argv);
-	why = strerror(errno);
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) > 0 && write(STDERR_FILENO, why, strlen(why)) > 0)
-		(void)!write(STDERR_FILENO, "\n", 1);
+	/* No strerror() here (it may take locks srt holds): the number, by hand. */
+	e = errno;
+	num[--n] = '\n';
+	num[--n] = ')';
+	do
+		num[--n] = (char)('0' + e % 10);
+	while ((e /= 10) && n > 0);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) > 0)
+		(void)!write(STDERR_FILENO, num + n, sizeof(num) - n);
 	_exit(127);
 }
 

@@ -782,12 +782,18 @@ static int parse_bridge(const char *s, struct bridges *b)
 /* Dual-stack listener where the kernel has IPv6, else IPv4 on loopback. */
 static bool have_ipv6(void)
 {
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), off = 0;
+	bool ok;
 
 	if (fd < 0)
 		return false;
+	/* What socat will do: a dual-stack bind (the kernel may refuse it,
+	 * e.g. with IPv6 disabled on every interface). */
+	ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0 &&
+	     bind(fd, (struct sockaddr *)&any, sizeof(any)) == 0;
 	close(fd);
-	return true;
+	return ok;
 }
 
 /* Child of a bridge: no capabilities, stdio on /dev/null, exec socat.  An
