@@ -11,10 +11,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -283,30 +285,196 @@ static int usable_cpus(void)
 	return n < 1 ? 1 : n > 12 ? 12 : n;
 }
 
-/* Entries of DIR and, while depth allows, below it; stops past budget. */
-static size_t count_entries(int fd, int depth, size_t budget)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *e;
-	size_t n = 0;
+/* The bounded walk of the write roots that finds what ripgrep cannot:
+ * `rg --files` never lists a symlink, so a nested dangerous name that is a
+ * link (sub/.bashrc -> elsewhere, sub/.git -> ../realgit, sub/.claude ->
+ * x) would go unprotected.  The walk looks at the entries the
+ * classification accepts (index <= depth-1 below the root), skips
+ * node_modules as ripgrep does, never descends into a symlinked directory
+ * or into .git (only its HEAD is looked at), and reports the links that
+ * carry a dangerous name, or lie in a dangerous directory, as paths for
+ * mandatory_classify.
+ *
+ * It goes level by level, so its first two levels are also the count that
+ * picks ripgrep's thread count (rg_threads): those are read once, before
+ * ripgrep starts, and the deeper levels while it runs. */
+struct walk_dir {
+	char *path;
+	int ctx;
+};
 
-	if (!d) {
-		close(fd);
-		return 0;
+struct link_walk {
+	int max_index;  /* deepest entry index looked at */
+	size_t budget;  /* entries that may still be visited */
+	size_t top;     /* entries at index 0 and 1 */
+	bool incomplete; /* stopped at the budget: the walk is partial */
+	int next_index; /* index of the entries of the queued directories */
+	struct walk_dir *queue, *next;
+	size_t n_queue, n_next, cap_next;
+	strv *found;    /* paths for mandatory_classify; NULL: count only */
+	strv *direct;   /* links protected as themselves (their targets) */
+	char buf[8192] __attribute__((aligned(8)));
+};
+
+enum { CTX_PLAIN, CTX_DANGER, CTX_CLAUDE };
+
+static bool name_is(const char *s, const char *name)
+{
+	return lower_eq(s, strlen(s), name);
+}
+
+/* A table name of one segment (a file, or .vscode / .idea). */
+static bool dangerous_name(const char *s)
+{
+	for (size_t k = 0; k < mandatory_n_names; k++)
+		if (!strchr(mandatory_names[k].name, '/') && name_is(s, mandatory_names[k].name))
+			return true;
+	return false;
+}
+
+/* A link at path, named name, in a directory of kind ctx. */
+static void walk_link(struct link_walk *w, const char *path, const char *name, int ctx)
+{
+	if (ctx == CTX_DANGER) {
+		/* Inside .vscode or .claude/commands: the directory is denied
+		 * (found here even when no regular file in it made ripgrep
+		 * see it), and the link is what it points to, so its target
+		 * is protected too. */
+		strv_push(w->found, path);
+		strv_push(w->direct, path);
+		return;
 	}
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (++n > budget)
-			break;
-		if (depth > 1 && e->d_type == DT_DIR) {
-			int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				n += count_entries(sub, depth - 1, budget - n);
+	if (ctx == CTX_CLAUDE && (name_is(name, "commands") || name_is(name, "agents"))) {
+		strv_push(w->found, path);
+		return;
+	}
+	if (name_is(name, ".claude")) {
+		strv_pushf(w->found, "%s/commands", path);
+		strv_pushf(w->found, "%s/agents", path);
+		return;
+	}
+	if (name_is(name, ".git") || dangerous_name(name))
+		strv_push(w->found, path);
+}
+
+static void walk_queue(struct link_walk *w, char *path, int ctx)
+{
+	if (w->n_next == w->cap_next) {
+		w->cap_next = w->cap_next ? w->cap_next * 2 : 64;
+		w->next = xrealloc(w->next, w->cap_next * sizeof(*w->next));
+	}
+	w->next[w->n_next++] = (struct walk_dir){ path, ctx };
+}
+
+/* The entries (at index) of one directory: links reported, directories
+ * queued for the next level.  getdents64, not readdir: a third fewer
+ * system calls per directory, which are most of the walk's cost. */
+static void walk_one(struct link_walk *w, const struct walk_dir *dir, int index)
+{
+	int fd = open(dir->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = strlen(dir->path);
+	ssize_t got;
+
+	if (fd < 0)
+		return;
+	if (len == 1)
+		len = 0; /* the root "/": "/name" */
+	while (!w->incomplete && (got = getdents64(fd, w->buf, sizeof(w->buf))) > 0) {
+		for (ssize_t off = 0; off < got;) {
+			const struct dirent64 *e = (const struct dirent64 *)(w->buf + off);
+			const char *n = e->d_name;
+			unsigned char type = e->d_type;
+			struct stat st;
+
+			off += e->d_reclen;
+			if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
+				continue;
+			if (w->budget == 0) {
+				w->incomplete = true;
+				break;
+			}
+			w->budget--;
+			if (index <= 1)
+				w->top++;
+			if (type == DT_UNKNOWN) {
+				if (fstatat(fd, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+					continue;
+				type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+			}
+			if (type == DT_LNK && w->found) {
+				_cleanup_free_ char *p = xasprintf("%.*s/%s", (int)len, dir->path, n);
+				walk_link(w, p, n, dir->ctx);
+				continue;
+			}
+			if (type != DT_DIR)
+				continue;
+			if (name_is(n, ".git")) {
+				/* A repository: ripgrep finds it by its HEAD
+				 * unless that is a link (git follows one). */
+				char head[NAME_MAX + 8];
+				snprintf(head, sizeof(head), "%s/HEAD", n);
+				if (w->found && fstatat(fd, head, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISLNK(st.st_mode))
+					strv_pushf(w->found, "%.*s/%s", (int)len, dir->path, head);
+				continue;
+			}
+			if (index >= w->max_index || name_is(n, "node_modules"))
+				continue;
+			int ctx = dir->ctx == CTX_DANGER || dangerous_name(n) ? CTX_DANGER
+				  : name_is(n, ".claude") ? CTX_CLAUDE
+				  : dir->ctx == CTX_CLAUDE && (name_is(n, "commands") || name_is(n, "agents"))
+					  ? CTX_DANGER
+					  : CTX_PLAIN;
+			walk_queue(w, xasprintf("%.*s/%s", (int)len, dir->path, n), ctx);
 		}
 	}
-	closedir(d);
-	return n;
+	close(fd);
+}
+
+static void walk_drop(struct walk_dir *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/* Start a walk of roots: links into found and direct (NULL: count only). */
+static struct link_walk *walk_new(const strv *roots, int max_index, strv *found, strv *direct)
+{
+	struct link_walk *w = xcalloc(1, sizeof(*w));
+
+	w->max_index = max_index;
+	w->budget = SIZE_MAX;
+	w->found = found;
+	w->direct = direct;
+	for (size_t i = 0; i < roots->n; i++)
+		walk_queue(w, xstrdup(roots->v[i]), CTX_PLAIN);
+	return w;
+}
+
+/* Read the queued levels while the next entries are at index <= upto
+ * (and the budget lasts). */
+static void walk_levels(struct link_walk *w, int upto)
+{
+	while (w->n_next > 0 && !w->incomplete && w->next_index <= upto && w->next_index <= w->max_index) {
+		walk_drop(w->queue, w->n_queue);
+		w->queue = w->next;
+		w->n_queue = w->n_next;
+		w->next = NULL;
+		w->n_next = w->cap_next = 0;
+		for (size_t i = 0; i < w->n_queue && !w->incomplete; i++)
+			walk_one(w, &w->queue[i], w->next_index);
+		w->next_index++;
+	}
+}
+
+static void walk_free(struct link_walk *w)
+{
+	if (!w)
+		return;
+	walk_drop(w->queue, w->n_queue);
+	walk_drop(w->next, w->n_next);
+	free(w);
 }
 
 /* rg's own default is one thread per usable CPU (at most 12), which costs
@@ -314,22 +482,28 @@ static size_t count_entries(int fd, int depth, size_t budget)
  * faster; a parallel walk pays off only for big trees (43k entries: 50 ms
  * with 2 threads vs 70 ms with one).  So: one thread when the write roots
  * hold at most SMALL_TREE entries in their first two levels (a cheap,
- * bounded look), else rg's default, given explicitly (rg then also skips
- * reading its cgroup files, ~1 ms). */
+ * bounded look: the link walk's first two levels), else rg's default, given
+ * explicitly (rg then also skips reading its cgroup files, ~1 ms). */
 #define SMALL_TREE 1024
-static int rg_threads(const strv *roots)
+static int rg_threads(struct link_walk *w)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < roots->n && n <= SMALL_TREE; i++) {
-		int fd = open(roots->v[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0)
-			n += count_entries(fd, 2, SMALL_TREE - n);
-	}
-	return n <= SMALL_TREE ? 1 : usable_cpus();
+	w->budget = SMALL_TREE + 1;
+	walk_levels(w, 1);
+	w->budget = SIZE_MAX;
+	return w->incomplete || w->top > SMALL_TREE ? usable_cpus() : 1;
 }
 
+static void build_rg_argv(const struct srt_config *cfg, const strv *roots, int threads, strv *out);
+
 void mandatory_rg_argv(const struct srt_config *cfg, const strv *roots, strv *out)
+{
+	struct link_walk *w = walk_new(roots, 1, NULL, NULL);
+
+	build_rg_argv(cfg, roots, rg_threads(w), out);
+	walk_free(w);
+}
+
+static void build_rg_argv(const struct srt_config *cfg, const strv *roots, int threads, strv *out)
 {
 	const char *cmd = cfg->ripgrep_command ? cfg->ripgrep_command : "rg";
 	int depth = cfg->mandatory_deny_search_depth > 0 ? cfg->mandatory_deny_search_depth : 3;
@@ -338,7 +512,7 @@ void mandatory_rg_argv(const struct srt_config *cfg, const strv *roots, strv *ou
 	strv_extend(out, &cfg->ripgrep_args);
 	/* A -j/--threads in ripgrep.args still decides. */
 	if (!user_sets_threads(&cfg->ripgrep_args))
-		strv_pushf(out, "--threads=%d", rg_threads(roots));
+		strv_pushf(out, "--threads=%d", threads);
 	strv_pushv(out, (const char *const[]){ "--files", "--hidden", "--no-ignore", "--no-config",
 					      "--no-messages", "--max-depth", NULL });
 	strv_pushf(out, "%d", depth + 1);
@@ -366,6 +540,7 @@ struct mandatory_scan {
 	int out_fd;
 	int spawn_err;  /* errno of a failed spawn, reported by _finish */
 	struct timespec t0;
+	strv links, direct; /* the link walk's findings (struct link_walk) */
 };
 
 /* Spawn argv (file = program to run) with stdout on a pipe.  Returns 0, or
@@ -458,6 +633,7 @@ struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const 
 {
 	struct mandatory_scan *sc = xcalloc(1, sizeof(*sc));
 	const char *cmd = cfg->ripgrep_command ? cfg->ripgrep_command : "rg";
+	int depth = cfg->mandatory_deny_search_depth > 0 ? cfg->mandatory_deny_search_depth : 3;
 	strv argv = { 0 };
 
 	sc->cfg = cfg;
@@ -466,7 +642,11 @@ struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const 
 	sc->out_fd = -1;
 	if (roots->n == 0)
 		return sc;
-	mandatory_rg_argv(cfg, roots, &argv);
+	/* The walk's first levels pick ripgrep's threads; the rest is
+	 * walked while ripgrep runs (a big tree, whose first levels were
+	 * cut short, from the start). */
+	struct link_walk *w = walk_new(roots, depth - 1, &sc->links, &sc->direct);
+	build_rg_argv(cfg, roots, rg_threads(w), &argv);
 	clock_gettime(CLOCK_MONOTONIC, &sc->t0);
 	/* One PATH lookup here instead of posix_spawnp's execve per PATH entry. */
 	_cleanup_free_ char *path = locate_program(cmd);
@@ -474,6 +654,14 @@ struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const 
 	if (sc->spawn_err)
 		sc->pid = -1;
 	strv_clear(&argv);
+	if (w->incomplete) {
+		walk_free(w);
+		strv_clear(&sc->links);
+		strv_clear(&sc->direct);
+		w = walk_new(roots, depth - 1, &sc->links, &sc->direct);
+	}
+	walk_levels(w, depth - 1);
+	walk_free(w);
 	return sc;
 }
 
@@ -488,7 +676,23 @@ void mandatory_scan_abort(struct mandatory_scan *sc)
 	}
 	if (sc->out_fd >= 0)
 		close(sc->out_fd);
+	strv_clear(&sc->links);
+	strv_clear(&sc->direct);
 	free(sc);
+}
+
+/* One found path, classified against the deepest root holding it (it
+ * decides the depth). */
+static void classify_found(const struct srt_config *cfg, const strv *roots, const char *found, int depth,
+			   strv *out)
+{
+	const char *best = NULL;
+
+	for (size_t i = 0; i < roots->n; i++)
+		if (path_is_within(found, roots->v[i]) && (!best || strlen(roots->v[i]) > strlen(best)))
+			best = roots->v[i];
+	if (best)
+		mandatory_classify(best, found, depth, cfg->filesystem.allow_git_config, out);
 }
 
 int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)
@@ -499,6 +703,7 @@ int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)
 	int depth = cfg->mandatory_deny_search_depth > 0 ? cfg->mandatory_deny_search_depth : 3;
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
+	int r = -1;
 	int st;
 
 	if (roots->n == 0) {
@@ -506,30 +711,29 @@ int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)
 		return 0;
 	}
 	st = sc->spawn_err ? -sc->spawn_err : collect_capture(sc, &text, &len);
-	mandatory_scan_abort(sc); /* reaped already: only frees */
 	if (st == -ENOENT || st == -EACCES) {
 		*ret_err = xasprintf("cannot run ripgrep (ripgrep.command \"%s\"): %s. srt needs ripgrep to find "
 				     "the dangerous files (.bashrc, .git/hooks, ...) inside the writable paths; "
 				     "install ripgrep or set ripgrep.command in the settings",
 				     cmd, strerror(-st));
-		return -1;
+		goto out;
 	}
 	if (st == -ETIMEDOUT) {
 		*ret_err = xasprintf("ripgrep (ripgrep.command \"%s\") took longer than %d s or printed more than "
 				     "%u MiB while looking for dangerous files; refusing to run unprotected",
 				     cmd, RG_TIMEOUT_MS / 1000, RG_MAX_OUTPUT >> 20);
-		return -1;
+		goto out;
 	}
 	if (st < 0) {
 		*ret_err = xasprintf("cannot run ripgrep (ripgrep.command \"%s\"): %s", cmd, strerror(-st));
-		return -1;
+		goto out;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) > 2) {
 		*ret_err = xasprintf("ripgrep (ripgrep.command \"%s\") failed (%s %d) while looking for dangerous "
 				     "files; refusing to run unprotected",
 				     cmd, WIFEXITED(st) ? "exit status" : "signal",
 				     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		return -1;
+		goto out;
 	}
 	/* 0: matches, 1: none, 2: some directory could not be read (what was
 	 * listed is still good; an unreadable directory is unreadable inside
@@ -537,21 +741,21 @@ int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)
 	if (WEXITSTATUS(st) == 2)
 		log_debug("ripgrep could not read every directory below the writable paths");
 	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		const char *best = NULL;
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		if (line[0] != '/')
-			continue;
-		/* The deepest root holding the match decides the depth. */
-		for (size_t i = 0; i < roots->n; i++)
-			if (path_is_within(line, roots->v[i]) &&
-			    (!best || strlen(roots->v[i]) > strlen(best)))
-				best = roots->v[i];
-		if (best)
-			mandatory_classify(best, line, depth, cfg->filesystem.allow_git_config, out);
+		if (line[0] == '/')
+			classify_found(cfg, roots, line, depth, out);
 	}
-	return 0;
+	/* Then the links ripgrep does not list (walk_dir). */
+	for (size_t i = 0; i < sc->links.n; i++)
+		classify_found(cfg, roots, sc->links.v[i], depth, out);
+	for (size_t i = 0; i < sc->direct.n; i++)
+		push_marked(out, sc->direct.v[i], MANDATORY_FILE);
+	r = 0;
+out:
+	mandatory_scan_abort(sc); /* reaped already: only frees */
+	return r;
 }
 
 int mandatory_discover(const struct srt_config *cfg, const strv *roots, strv *out, char **ret_err)

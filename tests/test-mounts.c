@@ -343,6 +343,64 @@ static void test_mandatory_unresolvable(void)
 	config_free(cfg);
 }
 
+/* Nested dangerous names that are symlinks: ripgrep lists no link, a walk
+ * of the write roots finds them; each is protected at its target and its
+ * link pinned. */
+static void lnk(const char *target, const char *rel)
+{
+	_cleanup_free_ char *l = tp("%s", rel);
+	if (symlink(target, l) < 0)
+		ok(false, "symlink %s", rel);
+}
+
+static bool has_link(const struct fs_plan *p, const char *rel)
+{
+	_cleanup_free_ char *l = tp("%s", rel);
+	return strv_contains(fs_plan_links(p), l);
+}
+
+static void test_nested_links(void)
+{
+	struct fs_plan *p;
+
+	mk("nl/realgit/hooks/");
+	mk("nl/realgit/HEAD");
+	mk("nl/realgit/config");
+	mk("nl/dot/bashrc");
+	mk("nl/dot/vs.json");
+	mk("nl/cl/commands/");
+	mk("nl/sub/x");
+	mk("nl/sub/.vscode/");
+	mk("nl/a/b/c/");
+	mk("nl/node_modules/x/");
+	mk("nl/d1/d2/");
+	lnk("../realgit", "nl/sub/.git");
+	lnk("../dot/bashrc", "nl/sub/.bashrc");
+	lnk("../cl", "nl/sub/.claude");
+	lnk("../../dot/vs.json", "nl/sub/.vscode/settings.json");
+	lnk("../../../dot/bashrc", "nl/a/b/c/.zshrc");
+	lnk("../../dot/bashrc", "nl/node_modules/x/.bashrc");
+	lnk("sub", "nl/lsub");
+	lnk("../../dot/nothing", "nl/d1/d2/.npmrc");
+	p = plan_for(FS("\"allowWrite\":[\"$T/nl\"],\"denyWrite\":[],\"denyRead\":[]"), "nl", "home");
+	ok(has(p, "nl/realgit/hooks", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .git: hooks denied");
+	ok(has(p, "nl/realgit/config", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .git: config denied");
+	ok(has(p, "nl/dot/bashrc", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .bashrc: target denied");
+	ok(p && has_link(p, "nl/sub/.git") && has_link(p, "nl/sub/.bashrc"), "nested links pinned");
+	ok(has(p, "nl/cl/commands", MOUNT_RO_BIND, WHY_DENY_WRITE) && p && has_link(p, "nl/sub/.claude"),
+	   "nested linked .claude: commands denied, link pinned");
+	ok(has(p, "nl/sub/.vscode", MOUNT_RO_BIND, WHY_DENY_WRITE), ".vscode holding only a link: denied");
+	ok(has(p, "nl/dot/vs.json", MOUNT_RO_BIND, WHY_DENY_WRITE), "link inside .vscode: its target denied");
+	ok(has(p, "nl/dot/nothing", MOUNT_MASK, WHY_PLACEHOLDER) && p && has_link(p, "nl/d1/d2/.npmrc"),
+	   "dangling nested link: placeholder at its target, link pinned");
+	ok(p && !has_link(p, "nl/a/b/c/.zshrc"), "depth 4 link not searched");
+	ok(p && !has_link(p, "nl/node_modules/x/.bashrc"), "node_modules skipped");
+	ok(p && !has_link(p, "nl/lsub/.bashrc") && op_for(p, "nl/lsub") == NULL, "linked directory not descended");
+	check_unique(p, "nested links");
+	plan_done(p);
+
+}
+
 int main(void)
 {
 	fs_test_setup();
@@ -352,6 +410,7 @@ int main(void)
 	test_mandatory_unresolvable();
 	test_begin_finish();
 	test_globs_and_links();
+	test_nested_links();
 	test_defaults();
 	fs_test_teardown();
 	return tap_done();

@@ -274,11 +274,20 @@ fixture_links() {
 	ln -s ../gitdir "$P/.git"
 	echo cfg > "$W/dot/cfg"
 	ln -s ../dot/cfg "$P/cfg-link"
+	# The same one level down (ripgrep lists no link: a walk finds them).
+	mkdir -p "$W/gitdir2/hooks" "$W/gitdir2/objects" "$W/gitdir2/refs/heads" "$W/cl/commands" "$P/nest" "$P/cfg"
+	echo 'ref: refs/heads/main' > "$W/gitdir2/HEAD"
+	echo '[core]' > "$W/gitdir2/config"
+	ln -s ../../gitdir2 "$P/nest/.git"
+	echo zshrc2 > "$W/dot/zshrc2"
+	ln -s ../../dot/zshrc2 "$P/nest/.zshrc"
+	ln -s ../../cl "$P/nest/.claude"
+	ln -s ../../dot/cfg "$P/cfg/link"
 }
 # The parent writable, and a denyWrite entry that is a symlink.
 SWL=$TESTDIR/swl.json
 printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allowWrite":["%s"],"denyWrite":["%s"],"denyRead":[]}}\n' \
-	"$W" "$P/cfg-link" > "$SWL"
+	"$W" "$P/cfg-link\",\"$P/cfg/link" > "$SWL"
 escape_links() { # NAME SETTINGS CMD: escape() on the linked fixture
 	name=$1 s=$2; shift 2
 	fixture_links
@@ -307,3 +316,19 @@ escape_links "symlinked .git: rename the git directory it names" "$SW" "\$PROBE 
 escape_links "denyWrite entry that is a symlink: write through it" "$SWL" 'echo x >> cfg-link'
 escape_links "denyWrite entry that is a symlink: replace the link" "$SWL" 'rm -f cfg-link; echo evil > cfg-link'
 escape_links "denyWrite entry that is a symlink: rename a file over it" "$SWL" 'echo x > _n && $PROBE rename _n cfg-link'
+# Nested: a repository whose .git is a link, a linked .zshrc and .claude
+# one level down, a denyWrite link in a subdirectory.
+escape_links "nested linked .git: git config core.fsmonitor" "$SW" \
+	'git config -f nest/.git/config core.fsmonitor "echo PWNED >/tmp/x; false"'
+escape_links "nested linked .git: write its config" "$SW" 'echo x >> nest/.git/config'
+escape_links "nested linked .git: create a hook" "$SW" 'echo x > nest/.git/hooks/pre-commit'
+escape_links "nested linked .git: create its commondir" "$SW" 'echo ../_evil > nest/.git/commondir'
+escape_links "nested linked .git: replace the link with a repo of our own" "$SW" \
+	'rm -f nest/.git; mkdir -p nest/.git/hooks && echo x > nest/.git/hooks/pre-commit'
+escape_links "nested linked .zshrc: write through it" "$SW" 'echo x >> nest/.zshrc'
+escape_links "nested linked .zshrc: unlink the link" "$SW" '$PROBE unlink nest/.zshrc'
+escape_links "nested linked .zshrc: rename a file over the link" "$SW" 'echo x > _n && $PROBE rename _n nest/.zshrc'
+escape_links "nested linked .claude: create a command" "$SW" 'echo x > nest/.claude/commands/evil.md'
+escape_links "nested linked .claude: replace the link" "$SW" \
+	'rm -f nest/.claude; mkdir -p nest/.claude/commands && echo x > nest/.claude/commands/evil.md'
+escape_links "denyWrite link in a subdirectory: write through it" "$SWL" 'echo x >> cfg/link'
