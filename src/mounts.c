@@ -512,23 +512,33 @@ static bool never_pin(const char *d)
 	return path_is_within(d, "/proc") || path_is_within(d, "/dev") || path_is_within(d, "/sys");
 }
 
+/* Pin every directory above path whose parent is writable. */
+static void pin_above(struct fs_plan *p, const char *path)
+{
+	_cleanup_free_ char *d = path_parent(path);
+
+	while (strcmp(d, "/") != 0) {
+		char *up;
+		if (!op_at(p, d) && !never_pin(d) && op_writable(covering(p, d)))
+			add_op(p, MOUNT_BIND, WHY_PIN, d, d);
+		up = path_parent(d);
+		free(d);
+		d = up;
+	}
+}
+
+/* Ancestor pins: above each write deny, and above each pinned link (the
+ * helper's pin holds the link in its directory, but renaming that
+ * directory away would let the command make a new one holding a file of
+ * its own under the link's name). */
 static void plan_pins(struct fs_plan *p)
 {
 	size_t n = p->n_ops;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *d = NULL;
-		if (!op_write_denied(&p->ops[i]))
-			continue;
-		d = path_parent(p->ops[i].dest);
-		while (strcmp(d, "/") != 0) {
-			char *up;
-			if (!op_at(p, d) && !never_pin(d) && op_writable(covering(p, d)))
-				add_op(p, MOUNT_BIND, WHY_PIN, d, d);
-			up = path_parent(d);
-			free(d);
-			d = up;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (op_write_denied(&p->ops[i]))
+			pin_above(p, p->ops[i].dest);
+	for (size_t i = 0; i < p->links.n; i++)
+		pin_above(p, p->links.v[i]);
 }
 
 struct op_sort {

@@ -345,7 +345,7 @@ static void test_mandatory_unresolvable(void)
 
 /* Nested dangerous names that are symlinks: ripgrep lists no link, a walk
  * of the write roots finds them; each is protected at its target and its
- * link pinned. */
+ * link pinned, with the directories above the link pinned too. */
 static void lnk(const char *target, const char *rel)
 {
 	_cleanup_free_ char *l = tp("%s", rel);
@@ -387,18 +387,32 @@ static void test_nested_links(void)
 	ok(has(p, "nl/realgit/config", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .git: config denied");
 	ok(has(p, "nl/dot/bashrc", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .bashrc: target denied");
 	ok(p && has_link(p, "nl/sub/.git") && has_link(p, "nl/sub/.bashrc"), "nested links pinned");
+	ok(has(p, "nl/sub", MOUNT_BIND, WHY_PIN), "directory above nested links pinned");
 	ok(has(p, "nl/cl/commands", MOUNT_RO_BIND, WHY_DENY_WRITE) && p && has_link(p, "nl/sub/.claude"),
 	   "nested linked .claude: commands denied, link pinned");
 	ok(has(p, "nl/sub/.vscode", MOUNT_RO_BIND, WHY_DENY_WRITE), ".vscode holding only a link: denied");
 	ok(has(p, "nl/dot/vs.json", MOUNT_RO_BIND, WHY_DENY_WRITE), "link inside .vscode: its target denied");
 	ok(has(p, "nl/dot/nothing", MOUNT_MASK, WHY_PLACEHOLDER) && p && has_link(p, "nl/d1/d2/.npmrc"),
 	   "dangling nested link: placeholder at its target, link pinned");
+	ok(has(p, "nl/d1", MOUNT_BIND, WHY_PIN) && has(p, "nl/d1/d2", MOUNT_BIND, WHY_PIN),
+	   "every directory above a nested link pinned");
 	ok(p && !has_link(p, "nl/a/b/c/.zshrc"), "depth 4 link not searched");
 	ok(p && !has_link(p, "nl/node_modules/x/.bashrc"), "node_modules skipped");
 	ok(p && !has_link(p, "nl/lsub/.bashrc") && op_for(p, "nl/lsub") == NULL, "linked directory not descended");
 	check_unique(p, "nested links");
 	plan_done(p);
 
+	/* A denyWrite entry that is a link: the directory holding it is
+	 * pinned (renaming it away would let a new one hold a file). */
+	mk("dl/real.txt");
+	mk("dl/cfg/");
+	lnk("../real.txt", "dl/cfg/link");
+	p = plan_for(FS("\"allowWrite\":[\"$T/dl\"],\"denyWrite\":[\"$T/dl/cfg/link\"],\"denyRead\":[]"), "",
+		     "home");
+	ok(has(p, "dl/real.txt", MOUNT_RO_BIND, WHY_DENY_WRITE) && p && has_link(p, "dl/cfg/link"),
+	   "denyWrite link: target denied, link pinned");
+	ok(has(p, "dl/cfg", MOUNT_BIND, WHY_PIN), "denyWrite link: its directory pinned");
+	plan_done(p);
 }
 
 int main(void)

@@ -317,7 +317,8 @@ escape_links "denyWrite entry that is a symlink: write through it" "$SWL" 'echo 
 escape_links "denyWrite entry that is a symlink: replace the link" "$SWL" 'rm -f cfg-link; echo evil > cfg-link'
 escape_links "denyWrite entry that is a symlink: rename a file over it" "$SWL" 'echo x > _n && $PROBE rename _n cfg-link'
 # Nested: a repository whose .git is a link, a linked .zshrc and .claude
-# one level down, a denyWrite link in a subdirectory.
+# one level down, a denyWrite link in a subdirectory.  Renaming the
+# directory that holds a pinned link must fail too (it is pinned itself).
 escape_links "nested linked .git: git config core.fsmonitor" "$SW" \
 	'git config -f nest/.git/config core.fsmonitor "echo PWNED >/tmp/x; false"'
 escape_links "nested linked .git: write its config" "$SW" 'echo x >> nest/.git/config'
@@ -325,10 +326,18 @@ escape_links "nested linked .git: create a hook" "$SW" 'echo x > nest/.git/hooks
 escape_links "nested linked .git: create its commondir" "$SW" 'echo ../_evil > nest/.git/commondir'
 escape_links "nested linked .git: replace the link with a repo of our own" "$SW" \
 	'rm -f nest/.git; mkdir -p nest/.git/hooks && echo x > nest/.git/hooks/pre-commit'
+escape_links "nested linked .git: rename its directory, then make a repo in its place" "$SW" \
+	'$PROBE rename nest _nx; mkdir -p nest/.git/hooks && echo x > nest/.git/hooks/pre-commit'
 escape_links "nested linked .zshrc: write through it" "$SW" 'echo x >> nest/.zshrc'
 escape_links "nested linked .zshrc: unlink the link" "$SW" '$PROBE unlink nest/.zshrc'
 escape_links "nested linked .zshrc: rename a file over the link" "$SW" 'echo x > _n && $PROBE rename _n nest/.zshrc'
+escape_links "nested linked .zshrc: rename its directory, then create a file in its place" "$SW" \
+	'mv nest _nx && mkdir nest && echo evil > nest/.zshrc'
 escape_links "nested linked .claude: create a command" "$SW" 'echo x > nest/.claude/commands/evil.md'
 escape_links "nested linked .claude: replace the link" "$SW" \
 	'rm -f nest/.claude; mkdir -p nest/.claude/commands && echo x > nest/.claude/commands/evil.md'
 escape_links "denyWrite link in a subdirectory: write through it" "$SWL" 'echo x >> cfg/link'
+escape_links "denyWrite link in a subdirectory: rename its directory, then create a file in its place" "$SWL" \
+	'mv cfg _cfgx && mkdir cfg && echo evil > cfg/link'
+escape_links "denyWrite link in a subdirectory: raw rename of its directory" "$SWL" '$PROBE rename cfg _cfgx'
+escape_links "denyWrite link at the top: rename the project holding it" "$SWL" "\$PROBE rename '$P' '$W/_p2'"
