@@ -341,3 +341,35 @@ escape_links "denyWrite link in a subdirectory: rename its directory, then creat
 	'mv cfg _cfgx && mkdir cfg && echo evil > cfg/link'
 escape_links "denyWrite link in a subdirectory: raw rename of its directory" "$SWL" '$PROBE rename cfg _cfgx'
 escape_links "denyWrite link at the top: rename the project holding it" "$SWL" "\$PROBE rename '$P' '$W/_p2'"
+
+# --- a link the kernel refuses to pin: srt refuses to run (a seccomp
+# filter around srt makes move_mount, 429 on every architecture, fail) ---
+cat > "$TESTDIR/no-move-mount.py" <<'EOF'
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def insn(code, k, jt=0, jf=0): return struct.pack("HBBI", code, jt, jf, k)
+prog = (insn(0x20, 0) +                 # ld [nr]
+        insn(0x15, 429, 0, 1) +         # jeq move_mount
+        insn(0x06, 0x00050000 | 1) +    # ret ERRNO(EPERM)
+        insn(0x06, 0x7fff0000))         # ret ALLOW
+buf = ctypes.create_string_buffer(prog)
+class fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+fp = fprog(len(prog) // 8, ctypes.addressof(buf))
+if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
+    sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])
+EOF
+nomm() { s=$1; shift; (cd "$P" && python3 "$TESTDIR/no-move-mount.py" "$SRT" -s "$s" -c "$*"); }
+baseline
+out=$(nomm "$S" 'echo RAN' 2>&1)
+is "control: move_mount refused, no link to pin: the command runs" "$out" RAN
+host_unchanged "move_mount refused, no link to pin"
+fixture_links
+BASE=$(snapshot)
+out=$(nomm "$SW" 'echo RAN' 2>&1); rc=$?
+echo "# outcome: a link that cannot be pinned -> $(printf '%s\n' "$out" | tail -1) [status $rc]"
+unlike "a link that cannot be pinned: the command does not run" "$out" RAN
+check "a link that cannot be pinned: nonzero exit status" "[ $rc -ne 0 ]"
+like "a link that cannot be pinned: says why" "$out" "cannot pin the symlink"
+host_unchanged "a link that cannot be pinned"

@@ -183,18 +183,6 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die_errno(const char
 	_exit(EXIT_SETUP);
 }
 
-__attribute__((format(printf, 1, 2))) static void warn_errno(const char *fmt, ...)
-{
-	int saved = errno;
-	char suffix[256];
-	va_list ap;
-
-	snprintf(suffix, sizeof(suffix), ": %s", strerror(saved));
-	va_start(ap, fmt);
-	emit_line("apply-seccomp: warning: ", fmt, ap, suffix);
-	va_end(ap);
-}
-
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -594,15 +582,18 @@ static size_t n_pin_links;
 
 /* Bind each link over itself, in init's mount namespace before it enters
  * its own user namespace (so the binds are locked).  A link that is gone
- * or no longer a link is skipped; a kernel that refuses mounts on
- * symlinks leaves the link replaceable, with a warning. */
+ * (ENOENT) or no longer a link is skipped; any other failure refuses to
+ * run: the link could be replaced inside. */
 static void pin_symlinks(void)
 {
 	for (size_t i = 0; i < n_pin_links; i++) {
-		int dst = open(pin_links[i], O_PATH | O_NOFOLLOW | O_CLOEXEC), src;
+		int dst = open(pin_links[i], O_PATH | O_NOFOLLOW | O_CLOEXEC), src = -1;
 		struct stat st;
 
 		if (dst < 0 || fstat(dst, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			if (dst < 0 && errno != ENOENT)
+				die_errno("cannot open the symlink %s to pin it, refusing to run with it "
+					  "replaceable", pin_links[i]);
 			debug("init: %s is not a symlink now, not pinned", pin_links[i]);
 			if (dst >= 0)
 				close(dst);
@@ -610,10 +601,14 @@ static void pin_symlinks(void)
 		}
 		src = (int)syscall(SYS_open_tree, dst, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (src < 0 || syscall(SYS_move_mount, src, "", dst, "",
-				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			warn_errno("cannot pin the symlink %s (it can be replaced inside)", pin_links[i]);
-		else
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+			if (errno != ENOENT)
+				die_errno("cannot pin the symlink %s (a mount of itself), refusing to run with "
+					  "it replaceable", pin_links[i]);
+			debug("init: symlink %s gone, not pinned", pin_links[i]);
+		} else {
 			debug("init: symlink %s pinned", pin_links[i]);
+		}
 		if (src >= 0)
 			close(src);
 		close(dst);
