@@ -22,7 +22,8 @@
  *    without trusting pids.  The record lists NUL-terminated entries
  *    "<type> <dev> <ino> <path>": C (file srt created), D (directory srt
  *    created), U (a live run's placeholder this run mounts too), T (this
- *    run's private TMPDIR).
+ *    run's private TMPDIR), P (about to create this path, at this time:
+ *    written before C/D, so a run SIGKILLed in between leaves a trace).
  * A run removes an entry only if no other live record names the same
  * dev/ino, and only if it still is what srt made: same dev/ino, owned by
  * us, and either an empty mode-0444 regular file with the recorded ctime
@@ -263,6 +264,35 @@ static void remove_entries(const struct ph_list *l, const struct ph_list *live)
 	}
 }
 
+/* The P entries of a dead run without a C/D entry for the same path after
+ * them: that srt died between creating a placeholder and recording it.  The
+ * object goes only if it still is exactly a fresh placeholder of ours (an
+ * empty mode-0700 directory, or a mode-0444 file empty or holding the
+ * commondir text), no live run records it, and it was made within seconds
+ * of the intent (a file someone made later is left alone). */
+static void remove_orphans(const struct ph_list *l, const struct ph_list *live)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ph_entry *e = &l->v[i];
+		struct stat st;
+		bool recorded = false;
+
+		if (e->type != 'P')
+			continue;
+		for (size_t j = i + 1; j < l->n && !recorded; j++)
+			recorded = (l->v[j].type == 'C' || l->v[j].type == 'D') && strcmp(l->v[j].path, e->path) == 0;
+		if (recorded || lstat(e->path, &st) < 0 || st.st_uid != geteuid() ||
+		    list_has(live, st.st_dev, st.st_ino) || st.st_ctim.tv_sec < e->ctime.tv_sec - 1 ||
+		    st.st_ctim.tv_sec > e->ctime.tv_sec + 5)
+			continue;
+		if (S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700)
+			(void)rmdir(e->path); /* only when empty */
+		else if (S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0444 &&
+			 (st.st_size == 0 || is_commondir_placeholder(e->path, &st)))
+			(void)unlink(e->path);
+	}
+}
+
 /* Under the lock: collect live runs' entries, clean up dead runs. */
 static void scan_records(struct ph_registry *r)
 {
@@ -308,6 +338,7 @@ static void scan_records(struct ph_registry *r)
 		if (read_regular_file_max(path, RECORD_MAX, &data, &len) == 0) {
 			parse_record(data, len, &l);
 			log_debug("cleaning up after dead srt run %s (%zu entries)", dead.v[i], l.n);
+			remove_orphans(&l, &r->live);
 			remove_entries(&l, &r->live);
 			/* A live run may have adopted one of these: it
 			 * recorded a U entry of its own, so nothing is lost. */
@@ -400,9 +431,16 @@ void ph_registry_unlock(struct ph_registry *r)
 
 static int create_placeholder(struct ph_registry *r, const char *path, bool dir, const char *content)
 {
-	struct stat st;
+	struct stat st, intent = { 0 };
 	int e;
 
+	/* The intent first (P, with the time): a srt killed between making
+	 * the placeholder and recording it leaves a P entry without its C/D
+	 * entry, which the next run resolves (remove_orphans). */
+	clock_gettime(CLOCK_REALTIME, &intent.st_ctim);
+	e = record_append(r, 'P', &intent, path);
+	if (e < 0)
+		return e;
 	if (dir) {
 		if (mkdir(path, 0700) < 0)
 			return -errno;

@@ -41,6 +41,25 @@ for u in root srtuser; do
 	is "$u: after the next run, nothing of the killed runs is left on disk" \
 		"$(snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR")" "$before"
 
+	# --- srt's whole process group SIGKILLed (a CI timeout, kill -9 -PGID):
+	# srt and its guardian die together, bwrap's init too until it made its
+	# own session, the helper's watcher after that ---
+	as $u python3 - "$SRT" "$S" "$LOOP" "$KILL_LOOPS" <<'PY'
+import os, signal, subprocess, sys, time
+srt, settings, loop, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for i in range(n):
+    p = subprocess.Popen([srt, "-s", settings, "-c", loop], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep((i * 7919 % 90 + 1) / 1000)
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+PY
+	ok "$u: $KILL_LOOPS process groups of srt SIGKILLed during start-up: nothing survives" wait_gone 10
+	leftovers | sed 's/^/#   left: /'
+	as $u "$SRT" -s "$S" true
+	is "$u: after the next run, nothing of the killed groups is left on disk" \
+		"$(snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR")" "$before"
+
 	# --- SIGKILL mid-run, once the command runs ---
 	start_bg $u "$SRT" -s "$S" -c "touch started; $LOOP" >/dev/null 2>&1
 	for _ in $(seq 200); do [ -e started ] && break; sleep 0.05; done
