@@ -382,6 +382,11 @@ static void test_nested_links(void)
 	lnk("../../dot/bashrc", "nl/node_modules/x/.bashrc");
 	lnk("sub", "nl/lsub");
 	lnk("../../dot/nothing", "nl/d1/d2/.npmrc");
+	/* A repository ripgrep cannot see: its HEAD is a link. */
+	mk("nl/r2/.git/hooks/");
+	mk("nl/r2/.git/config");
+	mk("nl/dot/HEAD");
+	lnk("../../dot/HEAD", "nl/r2/.git/HEAD");
 	p = plan_for(FS("\"allowWrite\":[\"$T/nl\"],\"denyWrite\":[],\"denyRead\":[]"), "nl", "home");
 	ok(has(p, "nl/realgit/hooks", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .git: hooks denied");
 	ok(has(p, "nl/realgit/config", MOUNT_RO_BIND, WHY_DENY_WRITE), "nested linked .git: config denied");
@@ -396,6 +401,9 @@ static void test_nested_links(void)
 	   "dangling nested link: placeholder at its target, link pinned");
 	ok(has(p, "nl/d1", MOUNT_BIND, WHY_PIN) && has(p, "nl/d1/d2", MOUNT_BIND, WHY_PIN),
 	   "every directory above a nested link pinned");
+	ok(has(p, "nl/r2/.git/hooks", MOUNT_RO_BIND, WHY_DENY_WRITE) &&
+	   has(p, "nl/r2/.git/config", MOUNT_RO_BIND, WHY_DENY_WRITE),
+	   "repository whose HEAD is a link: hooks and config denied");
 	ok(p && !has_link(p, "nl/a/b/c/.zshrc"), "depth 4 link not searched");
 	ok(p && !has_link(p, "nl/node_modules/x/.bashrc"), "node_modules skipped");
 	ok(p && !has_link(p, "nl/lsub/.bashrc") && op_for(p, "nl/lsub") == NULL, "linked directory not descended");
