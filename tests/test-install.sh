@@ -72,8 +72,13 @@ unlike "the installed srt ignores SRT_TEST_REGISTRY_DIR" "$plan" "$SRT_TEST_REGI
 check "the prefix $prefix exists to mount over" '[ -d "$prefix" ]'
 if [ "$(id -u)" = 0 ]; then ns="unshare -m --propagation private"; else ns="unshare -r -m --propagation private"; fi
 echo "secret" >"$HOME/canary"
+# The installed srt keeps its registry in /run/user/UID/srt (or /tmp/srt-UID):
+# a private /run/user here, so the run neither meets the host's registry of
+# the namespace's uid 0 (not ours without real root) nor leaves one behind.
 inside=$($ns sh -c '
 	mount --bind "$1$2" "$2" || exit 90
+	mount -t tmpfs -o mode=0755 tmpfs /run || exit 93
+	mkdir -p -m 0700 /run/user/$(id -u) || exit 94
 	cd "$3" || exit 91
 	"$4/srt" --version || exit 92
 	"$4/srt" -s "$5/example-settings.json" --dry-run -c true | grep -c "^$6/apply-seccomp\$"

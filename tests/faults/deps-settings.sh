@@ -29,7 +29,7 @@ path_without() {
 	echo "$d"
 }
 
-for u in root srtuser; do
+for u in $FAULT_USERS; do
 	as $u "$SRT" -s "$S" true
 	before=$(snap)
 

@@ -30,10 +30,14 @@ wait_gone() {
 	done
 	return 1
 }
-# as USER CMD...: run CMD as USER (root: directly) with the test's environment.
+# The users a fault test runs as: root and srtuser when we are root (the
+# suite's root pass), else only ourselves (the suite's srtuser pass).
+if [ "$(id -u)" = 0 ]; then FAULT_USERS="root srtuser"; else FAULT_USERS=$(id -un); fi
+ME=$(id -un)
+# as USER CMD...: run CMD as USER (ourselves: directly) with the test's environment.
 as() {
 	u=$1; shift
-	if [ "$u" = root ]; then "$@"; else
+	if [ "$u" = "$ME" ]; then "$@"; else
 		runuser -u "$u" -- env HOME="$HOME" TMPDIR="$TMPDIR" PATH="$PATH" \
 			SRT_TEST_REGISTRY_DIR="$SRT_TEST_REGISTRY_DIR" "$@"
 	fi
@@ -42,7 +46,7 @@ as() {
 # CMD's own pid (to signal it), BGWAIT the pid to wait for.
 start_bg() {
 	u=$1; shift
-	if [ "$u" = root ]; then
+	if [ "$u" = "$ME" ]; then
 		"$@" &
 		BGPID=$! BGWAIT=$!
 	else

@@ -22,7 +22,7 @@ chmod 644 "$S"
 # A command that runs until killed and whose command line names TESTDIR.
 LOOP="while :; do sleep 0.2; done; : $TESTDIR"
 
-for u in root srtuser; do
+for u in $FAULT_USERS; do
 	as $u "$SRT" -s "$S" true # the registry exists from here on
 	before=$(snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR")
 
