@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <poll.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -21,6 +22,9 @@
 /* Answers queued for a client that does not read them (pipelined denied
  * requests) before the proxy stops reading its requests. */
 #define HTTP_ANSWER_BACKLOG (64 * 1024)
+/* How often a client that half-closed or pipelined while its request is
+ * with upstream is checked for having gone (client_watch_cb). */
+#define HTTP_GONE_RECHECK_S 1
 
 enum hstate {
 	H_HEAD,     /* waiting for a request head */
@@ -35,6 +39,8 @@ struct hconn {
 	struct bufferevent *client, *up;
 	enum hstate state;
 	struct event *head_timer;
+	struct event *gone_ev;    /* client fd readable while its reading is off */
+	struct event *gone_timer; /* re-check once gone_ev could not be used */
 	struct dial *dial;
 	struct relay *relay;    /* H_RELAY: borrows the client descriptor, owns upstream */
 	struct rules *rules;
@@ -68,6 +74,10 @@ static void hconn_destroy(struct pconn *c)
 		bufferevent_free(h->up);
 	if (h->head_timer)
 		event_free(h->head_timer);
+	if (h->gone_ev)
+		event_free(h->gone_ev);
+	if (h->gone_timer)
+		event_free(h->gone_timer);
 	if (h->req)
 		evbuffer_free(h->req);
 	rules_unref(h->rules);
@@ -78,6 +88,63 @@ static void hconn_destroy(struct pconn *c)
 static void hconn_close(struct hconn *h)
 {
 	hconn_destroy(&h->base);
+}
+
+/* ---- a client that goes away while its request is with upstream ----
+ *
+ * From the dial until the response head, the client's reading is off
+ * whenever no request body is due: pipelined bytes stay in the socket
+ * (backpressure), so its bufferevent would not see it close, and upstream
+ * and client would be held until the idle timeout.  gone_ev watches the
+ * descriptor without reading it.  The client side is a Unix stream
+ * socket: a full close of the peer shows as POLLHUP, a half-close
+ * (shutdown(SHUT_WR) after the request) only as readable EOF, and such a
+ * client still gets its answer.  Readable without POLLHUP (half-closed, or
+ * pipelined bytes) cannot be waited on without spinning, as the event is
+ * level-triggered: it is dropped for a poll every HTTP_GONE_RECHECK_S
+ * instead, so a half-close followed by a close costs the descriptors a
+ * second, not the idle timeout. */
+
+static bool client_gone(struct hconn *h)
+{
+	struct pollfd pfd = {.fd = bufferevent_getfd(h->client)};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+static void client_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *h = arg;
+	struct timeval tv = {.tv_sec = HTTP_GONE_RECHECK_S};
+
+	if (client_gone(h)) {
+		hconn_close(h); /* closes upstream (or cancels the dial) too */
+		return;
+	}
+	if (what & EV_READ) {
+		event_del(h->gone_ev);
+		event_add(h->gone_timer, &tv);
+	}
+}
+
+static void client_watch_stop(struct hconn *h)
+{
+	event_del(h->gone_ev);
+	event_del(h->gone_timer);
+}
+
+/* Turn the client's reading on or off while its request is with upstream;
+ * off arms the watch. */
+static void client_reading(struct hconn *h, bool on)
+{
+	if (on) {
+		client_watch_stop(h);
+		bufferevent_enable(h->client, EV_READ);
+		return;
+	}
+	bufferevent_disable(h->client, EV_READ);
+	if (!event_pending(h->gone_timer, EV_TIMEOUT, NULL))
+		event_add(h->gone_ev, NULL);
 }
 
 /* Flush what is queued for the client, then close. */
@@ -104,6 +171,7 @@ static void hconn_finish(struct hconn *h)
 	dial_cancel(h->dial);
 	h->dial = NULL;
 	event_del(h->head_timer);
+	client_watch_stop(h);
 	bufferevent_disable(h->client, EV_READ);
 	bufferevent_setwatermark(h->client, EV_WRITE, 0, 0);
 	bufferevent_setcb(h->client, NULL, hconn_closing_writecb, hconn_closing_eventcb, h);
@@ -246,7 +314,7 @@ static void handle_request(struct hconn *h, char *headbuf)
 		evbuffer_add_printf(h->req, "Connection: close\r\n\r\n");
 	}
 	h->state = H_DIALING;
-	bufferevent_disable(h->client, EV_READ);
+	client_reading(h, false);
 	h->dial = dial_start(h->base.p, h->rules, h->host, pr.host_is_ip, port, h->connect ? DIAL_TUNNEL : DIAL_HTTP,
 			     dial_done, h);
 	policy_result_clear(&pr);
@@ -351,7 +419,7 @@ static void dial_done(const struct dial_result *res, void *arg)
 	bufferevent_setcb(h->client, client_fwd_readcb, client_fwd_writecb, client_eventcb, h);
 	bufferevent_setwatermark(h->client, EV_WRITE, HTTP_HIGH_WATER / 2, 0);
 	if (h->body_chunked || h->body_left > 0)
-		bufferevent_enable(h->client, EV_READ);
+		client_reading(h, true);
 }
 
 /* More request body from the client. */
@@ -361,9 +429,9 @@ static void client_fwd_readcb(struct bufferevent *bev, void *arg)
 
 	forward_body(h);
 	if (!h->body_chunked && h->body_left == 0)
-		bufferevent_disable(bev, EV_READ); /* pipelined requests wait */
-	if (evbuffer_get_length(bufferevent_get_output(h->up)) >= HTTP_HIGH_WATER)
-		bufferevent_disable(bev, EV_READ);
+		client_reading(h, false); /* pipelined requests wait */
+	else if (evbuffer_get_length(bufferevent_get_output(h->up)) >= HTTP_HIGH_WATER)
+		client_reading(h, false);
 }
 
 /* Request body drained towards upstream: read more body. */
@@ -372,7 +440,7 @@ static void up_writecb(struct bufferevent *bev, void *arg)
 	struct hconn *h = arg;
 
 	if (h->body_chunked || h->body_left > 0)
-		bufferevent_enable(h->client, EV_READ);
+		client_reading(h, true);
 }
 
 /* Response head: drop hop-by-hop headers, decide whether the client
@@ -505,6 +573,7 @@ static bool start_body_relay(struct hconn *h)
 	 * while the relay uses its descriptor. */
 	bufferevent_disable(h->client, EV_READ | EV_WRITE);
 	bufferevent_setcb(h->client, NULL, NULL, client_eventcb, h);
+	client_watch_stop(h);
 	h->state = H_RELAY;
 	h->relay = relay_start(h->base.p->base, bufferevent_getfd(h->client), to_client, ufd, to_up, &o);
 	evbuffer_free(to_client);
@@ -565,6 +634,7 @@ static void response_complete(struct hconn *h)
 		bufferevent_free(h->up);
 	h->up = NULL;
 	h->state = H_HEAD;
+	client_watch_stop(h);
 	bufferevent_setcb(h->client, hconn_readcb, hconn_head_writecb, client_eventcb, h);
 	bufferevent_setwatermark(h->client, EV_WRITE, 0, 0);
 	bufferevent_enable(h->client, EV_READ | EV_WRITE);
@@ -680,7 +750,9 @@ void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd)
 	h->rules = rules_ref(p->rules);
 	h->client = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	h->head_timer = evtimer_new(p->base, head_timeout_cb, h);
-	if (!h->client || !h->head_timer) {
+	h->gone_ev = event_new(p->base, fd, EV_READ | EV_PERSIST, client_watch_cb, h);
+	h->gone_timer = event_new(p->base, -1, EV_PERSIST, client_watch_cb, h);
+	if (!h->client || !h->head_timer || !h->gone_ev || !h->gone_timer) {
 		if (!h->client)
 			evutil_closesocket(fd);
 		hconn_close(h);

@@ -16,7 +16,22 @@
       /inject-late  the same, the second response 0.3 s later
       /short        announces 10 bytes, sends 5, closes
       /chunked      a chunked response, then waits for the client to close
-      other         "ok" with Content-Length 2"""
+      /silent...    never answers; appends the path to LOG.closed once the
+                    client (the proxy) closes
+      /delay        "late" with Content-Length 4, after 1.5 s
+      other         "ok" with Content-Length 2
+  proxy-raw.py half SOCK TEXT     send TEXT, shut down the write side, print
+      everything until close
+  proxy-raw.py abandon SOCK PID LOG PORT
+      three requests to 127.0.0.1:PORT/silent-* (the upstream above, LOG its
+      log) through SOCK: one plain, one followed by a pipelined request, one
+      whose client half-closes; once upstream has all three heads, close
+      the three clients.  Prints "during D after A upstream-closed U": the
+      descriptors of process PID above its count before, while the
+      requests wait and after the clients closed (waiting up to 10 s for
+      it to come back), and how many of the upstream connections were
+      closed (waiting up to 10 s)."""
+import os
 import socket
 import socketserver
 import struct
@@ -80,6 +95,15 @@ def upstream(portfile, log):
                 s.sendall(INJECT)
             elif path == b"/short":
                 s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
+            elif path.startswith(b"/silent"):
+                s.settimeout(None)
+                while s.recv(65536):
+                    pass
+                with lock, open(log + ".closed", "ab") as f:
+                    f.write(path + b"\n")
+            elif path == b"/delay":
+                time.sleep(1.5)
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate")
             elif path == b"/chunked":
                 s.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
                 s.settimeout(5)
@@ -96,7 +120,6 @@ def upstream(portfile, log):
     srv.daemon_threads = True
     with open(portfile + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
-    import os
     os.rename(portfile + ".tmp", portfile)
     srv.serve_forever()
 
@@ -137,6 +160,51 @@ def flood(path, text, maxbytes):
     print(sent, nreq, data.count(b"HTTP/1.1 403"))
 
 
+def nfds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def wait_for(cond, limit):
+    deadline = time.monotonic() + limit
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def abandon(path, pid, log, port):
+    base = nfds(pid)
+    names = [b"/silent-close", b"/silent-pipelined", b"/silent-half"]
+    ss = []
+    for n in names:
+        s = conn(path)
+        s.sendall(b"GET http://127.0.0.1:%d%s HTTP/1.1\r\nHost: x\r\n\r\n" % (port, n))
+        ss.append(s)
+    ss[1].sendall(b"GET http://127.0.0.1:%d/next HTTP/1.1\r\nHost: x\r\n\r\n" % port)
+    ss[2].shutdown(socket.SHUT_WR)
+
+    def logged():
+        try:
+            with open(log, "rb") as f:
+                text = f.read()
+        except OSError:
+            return False
+        return all(b"GET " + n + b" " in text for n in names)
+    wait_for(logged, 10)
+    during = nfds(pid) - base
+    for s in ss:
+        s.close()
+    wait_for(lambda: nfds(pid) <= base, 10)
+    after = nfds(pid) - base
+
+    def closed():
+        try:
+            with open(log + ".closed", "rb") as f:
+                return sum(line.strip() in names for line in f)
+        except OSError:
+            return 0
+    wait_for(lambda: closed() == len(names), 10)
+    print("during %d after %d upstream-closed %d" % (during, after, closed()))
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
     if mode == "flood":
@@ -144,6 +212,15 @@ def main():
         return
     if mode == "upstream":
         upstream(path, sys.argv[3])
+        return
+    if mode == "abandon":
+        abandon(path, int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        return
+    if mode == "half":
+        s = conn(path)
+        s.sendall(sys.argv[3].encode().decode("unicode_escape").encode("latin-1"))
+        s.shutdown(socket.SHUT_WR)
+        sys.stdout.write(read_all(s).decode("latin-1"))
         return
     if mode == "http":
         s = conn(path)
