@@ -92,7 +92,7 @@ static void hconn_close(struct hconn *h)
 
 /* ---- a client that goes away while its request is with upstream ----
  *
- * From the dial until the response head, the client's reading is off
+ * From the dial until the response ends, the client's reading is off
  * whenever no request body is due: pipelined bytes stay in the socket
  * (backpressure), so its bufferevent would not see it close, and upstream
  * and client would be held until the idle timeout.  gone_ev watches the
@@ -573,7 +573,10 @@ static bool start_body_relay(struct hconn *h)
 	 * while the relay uses its descriptor. */
 	bufferevent_disable(h->client, EV_READ | EV_WRITE);
 	bufferevent_setcb(h->client, NULL, NULL, client_eventcb, h);
-	client_watch_stop(h);
+	/* The relay reads the client only while request body is due: the
+	 * watch stays on for a client that goes while the body stalls. */
+	if (!event_pending(h->gone_timer, EV_TIMEOUT, NULL))
+		event_add(h->gone_ev, NULL);
 	h->state = H_RELAY;
 	h->relay = relay_start(h->base.p->base, bufferevent_getfd(h->client), to_client, ufd, to_up, &o);
 	evbuffer_free(to_client);

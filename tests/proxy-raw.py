@@ -16,17 +16,19 @@
       /inject-late  the same, the second response 0.3 s later
       /short        announces 10 bytes, sends 5, closes
       /chunked      a chunked response, then waits for the client to close
-      /silent...    never answers; appends the path to LOG.closed once the
-                    client (the proxy) closes
+      /silent...    never answers (/silent-body...: sends a head announcing
+                    10 bytes and 5 of them); appends the path to LOG.closed
+                    once the client (the proxy) closes
       /delay        "late" with Content-Length 4, after 1.5 s
       other         "ok" with Content-Length 2
   proxy-raw.py half SOCK TEXT     send TEXT, shut down the write side, print
       everything until close
   proxy-raw.py abandon SOCK PID LOG PORT
-      three requests to 127.0.0.1:PORT/silent-* (the upstream above, LOG its
+      four requests to 127.0.0.1:PORT/silent-* (the upstream above, LOG its
       log) through SOCK: one plain, one followed by a pipelined request, one
-      whose client half-closes; once upstream has all three heads, close
-      the three clients.  Prints "during D after A upstream-closed U": the
+      whose client half-closes, one whose response body stalls; once
+      upstream has all four heads (and the last client the start of its
+      body), close the four clients.  Prints "during D after A upstream-closed U": the
       descriptors of process PID above its count before, while the
       requests wait and after the clients closed (waiting up to 10 s for
       it to come back), and how many of the upstream connections were
@@ -96,6 +98,8 @@ def upstream(portfile, log):
             elif path == b"/short":
                 s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
             elif path.startswith(b"/silent"):
+                if path.startswith(b"/silent-body"):
+                    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
                 s.settimeout(None)
                 while s.recv(65536):
                     pass
@@ -172,7 +176,7 @@ def wait_for(cond, limit):
 
 def abandon(path, pid, log, port):
     base = nfds(pid)
-    names = [b"/silent-close", b"/silent-pipelined", b"/silent-half"]
+    names = [b"/silent-close", b"/silent-pipelined", b"/silent-half", b"/silent-body"]
     ss = []
     for n in names:
         s = conn(path)
@@ -189,6 +193,16 @@ def abandon(path, pid, log, port):
             return False
         return all(b"GET " + n + b" " in text for n in names)
     wait_for(logged, 10)
+    ss[3].settimeout(10)
+    got = b""
+    try:
+        while not got.endswith(b"hello"):
+            b = ss[3].recv(65536)
+            if not b:
+                break
+            got += b
+    except OSError:
+        pass
     during = nfds(pid) - base
     for s in ss:
         s.close()

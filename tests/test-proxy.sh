@@ -184,12 +184,13 @@ like "deny backlog: every request sent is answered once the client reads" "$out"
 # --- a client that goes away while its request is with upstream ---
 # Its reading is off then (pipelined bytes stay in the socket); a closed
 # client must still free its descriptor and the upstream one at once, not
-# after the 600 s idle timeout, while a half-closed one gets its answer.
+# after the 600 s idle timeout, before the response head or while the
+# response body stalls, while a half-closed one gets its answer.
 start_proxy g "{\"network\":{\"allowedDomains\":[\"127.0.0.1\"],\"deniedDomains\":[]},$S}"
 out=$(raw abandon "$D/g-http.sock" "$PID_g" "$D/elog" "$EP")
-like "client gone: the three requests were waiting upstream, 6 descriptors ($out)" "$out" '^during 6 '
+like "client gone: the four requests were waiting upstream, 8 descriptors ($out)" "$out" '^during 8 '
 like "client gone: the proxy's descriptors back to the baseline ($out)" "$out" ' after 0 '
-like "client gone: the three upstream connections closed ($out)" "$out" ' upstream-closed 3$'
+like "client gone: the four upstream connections closed ($out)" "$out" ' upstream-closed 4$'
 out=$(raw half "$D/g-http.sock" "GET http://127.0.0.1:$EP/delay HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$EP/after-delay HTTP/1.1\r\nHost: x\r\n\r\n")
 like "half-closed client: the delayed answer arrives" "$out" '^lateHTTP/1.1 200'
 is "half-closed client: its pipelined request is answered too" "$(nresp "$out")" 2
