@@ -488,6 +488,18 @@ static void wait_for_listeners(const struct listen_wait *w)
 	debug("worker: waited %ld us for the listeners (%s)", us, how);
 }
 
+/* After a failed join: true when no keyctl works here at all (no keyrings
+ * in the kernel, or a container's seccomp profile refusing keyctl, as
+ * Docker's default does), so the command cannot reach the caller's keys
+ * either and may run. */
+static bool keyrings_unreachable(void)
+{
+	if (errno == ENOSYS)
+		return true;
+	return errno == EPERM && syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) < 0 &&
+	       (errno == EPERM || errno == ENOSYS);
+}
+
 /* The command: restore what the caller gave us, lock the process down, exec. */
 __attribute__((noreturn)) static void run_worker(char **argv, const struct sock_fprog *prog,
 						 const struct listen_wait *wait)
@@ -511,7 +523,7 @@ __attribute__((noreturn)) static void run_worker(char **argv, const struct sock_
 	/* A session keyring of its own: keyrings are not namespaced, and
 	 * possessing the caller's (Kerberos tickets, tokens stored with
 	 * keyctl) would let the command read and replace its keys. */
-	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && !keyrings_unreachable())
 		die_errno("keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
