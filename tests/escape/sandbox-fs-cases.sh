@@ -344,23 +344,7 @@ escape_links "denyWrite link at the top: rename the project holding it" "$SWL" "
 
 # --- a link the kernel refuses to pin: srt refuses to run (a seccomp
 # filter around srt makes move_mount, 429 on every architecture, fail) ---
-cat > "$TESTDIR/no-move-mount.py" <<'EOF'
-import ctypes, os, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-def insn(code, k, jt=0, jf=0): return struct.pack("HBBI", code, jt, jf, k)
-prog = (insn(0x20, 0) +                 # ld [nr]
-        insn(0x15, 429, 0, 1) +         # jeq move_mount
-        insn(0x06, 0x00050000 | 1) +    # ret ERRNO(EPERM)
-        insn(0x06, 0x7fff0000))         # ret ALLOW
-buf = ctypes.create_string_buffer(prog)
-class fprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-fp = fprog(len(prog) // 8, ctypes.addressof(buf))
-if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
-    sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
-os.execvp(sys.argv[1], sys.argv[1:])
-EOF
-nomm() { s=$1; shift; (cd "$P" && python3 "$TESTDIR/no-move-mount.py" "$SRT" -s "$s" -c "$*"); }
+nomm() { s=$1; shift; (cd "$P" && refusing move_mount "$SRT" -s "$s" -c "$*"); }
 baseline
 out=$(nomm "$S" 'echo RAN' 2>&1)
 is "control: move_mount refused, no link to pin: the command runs" "$out" RAN

@@ -81,6 +81,31 @@ sb() { s=$1; shift; (cd "$P" && "$SRT" -s "$s" -c "$*"); }
 
 baseline() { fixture; BASE=$(snapshot); }
 
+# refusing SYSCALL CMD...: run CMD under a seccomp filter that makes the
+# named system call (move_mount, keyctl) fail with EPERM, as a container's
+# profile or an old kernel would.
+refusing() {
+	python3 - "$@" <<'EOF'
+import ctypes, os, struct, sys
+nrs = {"x86_64": {"move_mount": 429, "keyctl": 250},
+       "aarch64": {"move_mount": 429, "keyctl": 219}}
+nr = nrs[os.uname().machine][sys.argv[1]]
+libc = ctypes.CDLL(None, use_errno=True)
+def insn(code, k, jt=0, jf=0): return struct.pack("HBBI", code, jt, jf, k)
+prog = (insn(0x20, 0) +                 # ld [nr]
+        insn(0x15, nr, 0, 1) +          # jeq nr
+        insn(0x06, 0x00050000 | 1) +    # ret ERRNO(EPERM)
+        insn(0x06, 0x7fff0000))         # ret ALLOW
+buf = ctypes.create_string_buffer(prog)
+class fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+fp = fprog(len(prog) // 8, ctypes.addressof(buf))
+if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
+    sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[2], sys.argv[2:])
+EOF
+}
+
 host_unchanged() {
 	now=$(snapshot)
 	if [ "$now" = "$BASE" ]; then _report 0 "$1: host unchanged"; else

@@ -136,24 +136,7 @@ check "read a key of the caller's session keyring: refused" "[ $rc -ne 0 ]"
 unlike "the key's secret is not shown inside" "$out" hunter2
 # keyctl refused altogether around srt (as a container's seccomp profile
 # does): the command runs (it cannot reach any keyring either).
-cat > "$TESTDIR/no-keyctl.py" <<'EOF'
-import ctypes, os, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-nr = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
-def insn(code, k, jt=0, jf=0): return struct.pack("HBBI", code, jt, jf, k)
-prog = (insn(0x20, 0) +                 # ld [nr]
-        insn(0x15, nr, 0, 1) +          # jeq keyctl
-        insn(0x06, 0x00050000 | 1) +    # ret ERRNO(EPERM)
-        insn(0x06, 0x7fff0000))         # ret ALLOW
-buf = ctypes.create_string_buffer(prog)
-class fprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-fp = fprog(len(prog) // 8, ctypes.addressof(buf))
-if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
-    sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
-os.execvp(sys.argv[1], sys.argv[1:])
-EOF
-out=$(cd "$P" && python3 "$TESTDIR/no-keyctl.py" "$SRT" -s "$S" -c 'echo RAN; $PROBE key-read srt-escape-key' 2>&1)
+out=$(cd "$P" && refusing keyctl "$SRT" -s "$S" -c 'echo RAN; $PROBE key-read srt-escape-key' 2>&1)
 like "keyctl refused around srt (container profile): the command still runs" "$out" '^RAN'
 unlike "keyctl refused around srt: no key is readable inside" "$out" 'key-read=OK'
 
