@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -55,6 +56,10 @@ struct run {
 	struct event *signal_events[3];
 	struct event *kill_timer;
 	int alive[2]; /* srt holds [1] alone: EOF on [0] tells the sandbox srt is gone */
+	/* The helper's part of a split filesystem plan (apply-seccomp
+	 * --late-mounts): a memfd filled once ripgrep is done, then a byte on
+	 * the pipe releases it. */
+	int late_data, late_ready[2];
 	int interrupted_by; /* a signal that arrived before the sandbox existed */
 	bool control_failed; /* the control channel died before its first update */
 };
@@ -70,6 +75,10 @@ static void run_cleanup(struct run *r)
 	if (r->kill_timer)
 		event_free(r->kill_timer);
 	control_free(r->control);
+	/* A helper still waiting for the late mounts gives up (no go byte). */
+	close_keep_errno(r->late_ready[1]);
+	close_keep_errno(r->late_ready[0]);
+	close_keep_errno(r->late_data);
 	sandbox_free(r->sandbox);
 	close_keep_errno(r->alive[0]);
 	close_keep_errno(r->alive[1]);
@@ -97,6 +106,7 @@ static void run_cleanup(struct run *r)
 	free(r->receipts_key);
 	memset(r, 0, sizeof(*r));
 	r->alive[0] = r->alive[1] = -1;
+	r->late_data = r->late_ready[0] = r->late_ready[1] = -1;
 }
 
 /* Print the message, tear everything down (placeholders, sockets, temp
@@ -198,8 +208,13 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 	strv_extend(cmd, &flags);
 	strv_clear(&flags);
 	const strv *links = fs_plan_links(r->fs);
-	for (size_t i = 0; i < links->n; i++)
+	for (size_t i = 0; i < fs_plan_n_bwrap_links(r->fs); i++)
 		strv_pushv(cmd, (const char *const[]){ "--pin-link", links->v[i], NULL });
+	if (fs_plan_split(r->fs)) {
+		_cleanup_free_ char *fds = for_display ? xstrdup("<fd>,<fd>")
+						       : xasprintf("%d,%d", r->late_data, r->late_ready[0]);
+		strv_pushv(cmd, (const char *const[]){"--late-mounts", fds, NULL});
+	}
 	if (for_display || r->alive[0] >= 0) {
 		_cleanup_free_ char *fd = for_display ? xstrdup("<fd>") : xasprintf("%d", r->alive[0]);
 		strv_pushv(cmd, (const char *const[]){"--watch-fd", fd, NULL});
@@ -266,13 +281,52 @@ static void build_plans(struct run *r)
 		run_fail(r, "srt: cannot record %s: %s", net_plan_dir(r->net), strerror(-e));
 }
 
-/* ripgrep's findings and the placeholders: the filesystem plan is final. */
+/* Everything but ripgrep's findings, while it runs, so bwrap can start
+ * meanwhile; the memfd and pipe that will carry the rest to the helper. */
+static void settle_fs_plan(struct run *r)
+{
+	char *err = NULL;
+
+	if (fs_plan_settle(r->fs, &err) < 0)
+		run_fail(r, "srt: %s", err);
+	if (!fs_plan_split(r->fs) || r->opts.dry_run)
+		return;
+	r->late_data = memfd_create("srt-late-mounts", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->late_data < 0 || pipe2(r->late_ready, O_CLOEXEC) < 0)
+		run_fail(r, "srt: cannot prepare the helper's mounts: %s", strerror(errno));
+}
+
+/* ripgrep's findings and the placeholders: the filesystem plan is final.
+ * A sandbox already started (a split plan) dies with a failure here: its
+ * helper never gets the go. */
 static void finish_fs_plan(struct run *r)
 {
 	char *err = NULL;
 
-	if (fs_plan_finish(r->fs, &err) < 0)
+	if (fs_plan_finish(r->fs, &err) < 0) {
+		if (r->sandbox)
+			sandbox_kill(r->sandbox);
 		run_fail(r, "srt: %s", err);
+	}
+}
+
+/* The helper's part into the memfd, sealed, then the go byte. */
+static void release_late_mounts(struct run *r)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (r->late_data < 0)
+		return;
+	if (fs_plan_helper_mounts(r->fs, &buf, &len) < 0 || memfd_fill_seal(r->late_data, buf, len) < 0 ||
+	    write(r->late_ready[1], "", 1) != 1) {
+		if (r->sandbox)
+			sandbox_kill(r->sandbox);
+		run_fail(r, "srt: cannot hand the helper its mounts: %s", strerror(errno));
+	}
+	close_keep_errno(r->late_ready[1]);
+	close_keep_errno(r->late_data);
+	r->late_ready[1] = r->late_data = -1;
 }
 
 /* Fill out with every bwrap word; returns how many trailing words are "--"
@@ -314,6 +368,23 @@ static char *bwrap_path(struct run *r)
 	return p;
 }
 
+/* The helper's part of a split plan, a line per record. */
+static void print_late_mounts(struct run *r)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (!fs_plan_split(r->fs))
+		return;
+	if (fs_plan_helper_mounts(r->fs, &buf, &len) < 0)
+		run_fail(r, "srt: internal error: a mount the helper cannot make");
+	printf("# apply-seccomp --late-mounts (write protections and pins, made after bwrap's mounts)\n");
+	for (size_t i = 0; i < len && buf[i] != '.'; i += strlen(buf + i + 1) + 2) {
+		const char *what = buf[i] == 'r' ? "read-only" : buf[i] == 'b' ? "pin" : buf[i] == 'm' ? "mask" : "pin-link";
+		printf("%s %s\n", what, buf + i + 1);
+	}
+}
+
 static void print_plan(struct run *r)
 {
 	strv args = {0};
@@ -328,6 +399,7 @@ static void print_plan(struct run *r)
 	for (size_t i = 0; i < args.n; i++)
 		printf("%s\n", args.v[i]);
 	strv_clear(&args);
+	print_late_mounts(r);
 }
 
 static void on_proxy_event(const struct proxy_event *ev, void *arg)
@@ -489,7 +561,8 @@ static int run_sandbox(struct run *r)
 	char *err = NULL;
 	_cleanup_free_ char *bwrap = bwrap_path(r);
 	struct sandbox_spawn_opts so = {
-		.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd, .watch_fd = -1};
+		.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd, .watch_fd = -1,
+		.pass_fds = {-1, -1}};
 	int status;
 
 	raise_fd_limit();
@@ -499,24 +572,32 @@ static int run_sandbox(struct run *r)
 	watch_signals(r);
 	open_receipts(r);
 	start_network(r);
-	finish_fs_plan(r);
+	settle_fs_plan(r);
 	/* The guardian and the helper's watcher kill the sandbox when srt
 	 * dies, even while bwrap is still starting. */
 	if (pipe2(r->alive, O_CLOEXEC) < 0)
 		run_fail(r, "srt: pipe: %s", strerror(errno));
 	so.watch_fd = r->alive[0];
+	so.pass_fds[0] = r->late_data;
+	so.pass_fds[1] = r->late_ready[0];
 	so.n_command = build_bwrap_args(r, &args, false);
-	record_start(r, &args);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
 	event_base_loop(r->base, EVLOOP_NONBLOCK);
 	if (r->interrupted_by)
 		run_fail(r, "Error: interrupted by %s", sigabbrev_np(r->interrupted_by));
 	r->sandbox = sandbox_spawn(r->base, &so, &err);
-	strv_clear(&args);
 	close_keep_errno(r->alive[0]); /* the guardian and bwrap have it now */
-	r->alive[0] = -1;
-	if (!r->sandbox)
+	close_keep_errno(r->late_ready[0]);
+	r->alive[0] = r->late_ready[0] = -1;
+	if (!r->sandbox) {
+		strv_clear(&args);
 		run_fail(r, "srt: %s", err);
+	}
+	/* bwrap starts while ripgrep finishes; the helper waits for the rest. */
+	finish_fs_plan(r);
+	release_late_mounts(r);
+	record_start(r, &args);
+	strv_clear(&args);
 	if (r->opts.control_fd >= 0)
 		r->control = control_start(r->base, r->opts.control_fd, on_control_update, on_control_error, r);
 	while (!sandbox_exited(r->sandbox))
@@ -542,7 +623,7 @@ static void log_peak_rss(void)
 
 int main(int argc, char **argv)
 {
-	struct run r = {.alive = {-1, -1}};
+	struct run r = {.alive = {-1, -1}, .late_data = -1, .late_ready = {-1, -1}};
 	int status;
 
 	set_signal_mask(SIG_BLOCK);
@@ -563,6 +644,7 @@ int main(int argc, char **argv)
 	plan_receipts(&r);
 	build_plans(&r);
 	if (r.opts.dry_run) {
+		settle_fs_plan(&r);
 		finish_fs_plan(&r);
 		print_plan(&r);
 		run_cleanup(&r);

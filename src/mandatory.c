@@ -681,18 +681,25 @@ void mandatory_scan_abort(struct mandatory_scan *sc)
 	free(sc);
 }
 
-/* One found path, classified against the deepest root holding it (it
- * decides the depth). */
+/* One found path, classified against every root holding it (each counts
+ * the depth from itself): a dangerous name between a shallow root and a
+ * deeper one (a `.vscode` that allowWrite names itself) is found too. */
 static void classify_found(const struct srt_config *cfg, const strv *roots, const char *found, int depth,
 			   strv *out)
 {
-	const char *best = NULL;
-
 	for (size_t i = 0; i < roots->n; i++)
-		if (path_is_within(found, roots->v[i]) && (!best || strlen(roots->v[i]) > strlen(best)))
-			best = roots->v[i];
-	if (best)
-		mandatory_classify(best, found, depth, cfg->filesystem.allow_git_config, out);
+		if (path_is_within(found, roots->v[i]))
+			mandatory_classify(roots->v[i], found, depth, cfg->filesystem.allow_git_config, out);
+}
+
+void mandatory_root_itself(const char *root, bool allow_git_config, strv *out)
+{
+	_cleanup_free_ char *parent = path_parent(root);
+	_cleanup_free_ char *grand = path_parent(parent);
+	_cleanup_free_ char *inside = path_join(root, "x");
+
+	if (strcmp(root, "/") != 0)
+		mandatory_classify(grand, inside, 2, allow_git_config, out);
 }
 
 int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)

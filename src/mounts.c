@@ -20,7 +20,16 @@
  * Finally every existing directory above a write deny whose parent is
  * writable is pinned (bound onto itself, writable as before): the kernel
  * refuses to rename a mount point, so `mv .git x` cannot carry a deny away
- * and let the command recreate the path unprotected. */
+ * and let the command recreate the path unprotected.
+ *
+ * srt runs the plan split (fs_plan_settle): while ripgrep searches, the
+ * whole plan without its findings is made; bwrap gets the base (root,
+ * write paths, denyRead areas and re-opened reads) and starts, and the
+ * write protections and pins, which only bind what the sandbox sees onto
+ * itself, go to the helper.  Once ripgrep is done, its findings are
+ * planned on top of that (build_late) and join the helper's list, which
+ * the helper mounts after bwrap's, each a recursive copy (so it never
+ * buries a mount below it), before the command starts. */
 #include "mounts.h"
 
 #include "log.h"
@@ -151,6 +160,10 @@ struct fs_plan {
 	size_t n_cands, cap_cands;
 	struct smap cand_idx;
 	strv links; /* protected names that are symlinks (fs_plan_links) */
+	/* After fs_plan_settle: ops[0, n_bwrap_ops) and links[0, n_bwrap_links)
+	 * are bwrap's (and its argv's --pin-link), the rest the helper's. */
+	bool settled;
+	size_t n_bwrap_ops, n_bwrap_links, n_settled_md;
 };
 
 static void add_op(struct fs_plan *p, enum mount_kind kind, enum mount_why why, const char *src,
@@ -530,14 +543,14 @@ static void pin_above(struct fs_plan *p, const char *path)
 /* Ancestor pins: above each write deny, and above each pinned link (the
  * helper's pin holds the link in its directory, but renaming that
  * directory away would let the command make a new one holding a file of
- * its own under the link's name). */
-static void plan_pins(struct fs_plan *p)
+ * its own under the link's name).  Ops and links from the given indices. */
+static void plan_pins(struct fs_plan *p, size_t first_op, size_t first_link)
 {
 	size_t n = p->n_ops;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = first_op; i < n; i++)
 		if (op_write_denied(&p->ops[i]))
 			pin_above(p, p->ops[i].dest);
-	for (size_t i = 0; i < p->links.n; i++)
+	for (size_t i = first_link; i < p->links.n; i++)
 		pin_above(p, p->links.v[i]);
 }
 
@@ -554,16 +567,20 @@ static int cmp_op_sort(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void sort_ops(struct fs_plan *p)
+/* Sort ops[from, n_ops) shallowest first (stable), and index them again. */
+static void sort_ops(struct fs_plan *p, size_t from)
 {
-	struct op_sort *v = xcalloc(p->n_ops, sizeof(*v));
-	for (size_t i = 0; i < p->n_ops; i++)
-		v[i] = (struct op_sort){ p->ops[i], path_depth(p->ops[i].dest), i };
-	qsort(v, p->n_ops, sizeof(*v), cmp_op_sort);
-	for (size_t i = 0; i < p->n_ops; i++)
-		p->ops[i] = v[i].op;
+	size_t n = p->n_ops - from;
+	struct op_sort *v = xcalloc(n ? n : 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct op_sort){ p->ops[from + i], path_depth(p->ops[from + i].dest), i };
+	qsort(v, n, sizeof(*v), cmp_op_sort);
+	for (size_t i = 0; i < n; i++)
+		p->ops[from + i] = v[i].op;
 	free(v);
 	smap_free(&p->by_dest);
+	for (size_t i = 0; i < p->n_ops; i++)
+		*smap_slot(&p->by_dest, p->ops[i].dest, true) = i;
 }
 
 static const char *tmp_base(void)
@@ -637,6 +654,8 @@ static int build_begin(struct fs_plan *p, const struct srt_config *cfg, const ch
 	st->scan = mandatory_scan_begin(cfg, &st->rg_roots);
 	for (size_t i = 0; i < st->roots.n; i++)
 		mandatory_root_candidates(st->roots.v[i], fs->allow_git_config, &st->md);
+	for (size_t i = 0; i < st->rg_roots.n; i++)
+		mandatory_root_itself(st->rg_roots.v[i], fs->allow_git_config, &st->md);
 
 	if (ph_registry_open(NULL, &p->reg, ret_err) < 0)
 		return -1;
@@ -648,17 +667,11 @@ static int build_begin(struct fs_plan *p, const struct srt_config *cfg, const ch
 	return 0;
 }
 
-/* ripgrep's findings, then every decision: candidates, placeholders (under
- * the registry lock), pins, order. */
-static int build_finish(struct fs_plan *p, char **ret_err)
+/* The candidates the settings name (write paths, reads, denies). */
+static void add_settings_cands(struct fs_plan *p)
 {
 	struct pending *st = p->pending;
-	struct mandatory_scan *scan = steal_pointer(&st->scan);
 
-	if (mandatory_scan_finish(scan, &st->md, ret_err) < 0)
-		return -1;
-
-	/* Candidates. */
 	for (size_t i = 0; i < st->wdef.n; i++)
 		add_cand(p, st->wdef.v[i], F_WRITE | F_DEFAULT);
 	add_cand(p, p->tmpdir, F_WRITE);
@@ -672,31 +685,54 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 		add_cand(p, st->dw.v[i], F_DENY_WRITE);
 	for (size_t i = 0; i < st->dw_raw.n; i++)
 		collect_links(st->dw_raw.v[i], &st->w, &st->wdef, &p->links);
+}
+
+/* One mandatory deny (a "/" suffix marks a directory), resolved; the
+ * symlinks on its way (the name itself, a linked .git) are kept for the
+ * helper to pin, its target is what gets protected. */
+static int resolve_mandatory(struct fs_plan *p, const char *entry, char **ret_path, bool *ret_dir,
+			     char **ret_err)
+{
+	struct pending *st = p->pending;
+	_cleanup_free_ char *raw = xstrdup(entry);
+	bool dir = mandatory_strip_marker(raw);
+	int e = path_resolve(raw, ret_path);
+
+	if (e < 0) {
+		/* Fail closed: skipping would leave the path writable, and a
+		 * sandboxed program can plant exactly that (a symlink loop, an
+		 * overlong git pointer). */
+		*ret_err = xasprintf("cannot resolve %s, which must be kept read-only: %s; "
+				     "refusing to run unprotected (remove or fix it)",
+				     raw, strerror(-e));
+		return -1;
+	}
+	collect_links(raw, &st->w, &st->wdef, &p->links);
+	*ret_dir = dir;
+	return 0;
+}
+
+static int add_mandatory_cands(struct fs_plan *p, char **ret_err)
+{
+	struct pending *st = p->pending;
+
 	for (size_t i = 0; i < st->md.n; i++) {
-		_cleanup_free_ char *raw = xstrdup(st->md.v[i]);
-		bool dir = mandatory_strip_marker(raw);
 		char *res = NULL;
-		int e = path_resolve(raw, &res);
-		if (e < 0) {
-			/* Fail closed: skipping would leave the path writable,
-			 * and a sandboxed program can plant exactly that (a
-			 * symlink loop, an overlong git pointer). */
-			*ret_err = xasprintf("cannot resolve %s, which must be kept read-only: %s; "
-					     "refusing to run unprotected (remove or fix it)",
-					     raw, strerror(-e));
+		bool dir;
+		if (resolve_mandatory(p, st->md.v[i], &res, &dir, ret_err) < 0)
 			return -1;
-		}
-		/* Its target is protected below; symlinks on the way (the name
-		 * itself, a linked .git) are pinned by the helper. */
-		collect_links(raw, &st->w, &st->wdef, &p->links);
 		add_cand(p, res, F_DENY_WRITE | (dir ? F_DIR : 0));
 		free(res);
 	}
-	qsort(p->cands, p->n_cands, sizeof(*p->cands), cmp_cand);
+	return 0;
+}
 
-	add_op(p, st->root_write ? MOUNT_BIND : MOUNT_RO_BIND, WHY_ROOT, "/", "/");
-	/* Decisions that look at (and create) host paths run under the
-	 * registry lock, so concurrent runs see each other's placeholders. */
+/* Every decision on the candidates: placeholders (under the registry
+ * lock, so concurrent runs see each other's), pins, order. */
+static int plan_cands(struct fs_plan *p, char **ret_err)
+{
+	qsort(p->cands, p->n_cands, sizeof(*p->cands), cmp_cand);
+	add_op(p, p->pending->root_write ? MOUNT_BIND : MOUNT_RO_BIND, WHY_ROOT, "/", "/");
 	ph_registry_lock(p->reg);
 	for (size_t i = 0; i < p->n_cands; i++)
 		if (plan_cand(p, &p->cands[i], ret_err) < 0) {
@@ -704,8 +740,156 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 			return -1;
 		}
 	ph_registry_unlock(p->reg);
-	plan_pins(p);
-	sort_ops(p);
+	plan_pins(p, 0, 0);
+	sort_ops(p, 0);
+	return 0;
+}
+
+/* ripgrep's findings, then every decision. */
+static int build_finish(struct fs_plan *p, char **ret_err)
+{
+	struct pending *st = p->pending;
+	struct mandatory_scan *scan = steal_pointer(&st->scan);
+
+	if (mandatory_scan_finish(scan, &st->md, ret_err) < 0)
+		return -1;
+	add_settings_cands(p);
+	if (add_mandatory_cands(p, ret_err) < 0)
+		return -1;
+	return plan_cands(p, ret_err);
+}
+
+static bool under_hidden(const struct fs_plan *p, const char *path)
+{
+	_cleanup_free_ char *d = path_parent(path);
+
+	for (;;) {
+		const struct mount_op *op = op_at(p, d);
+		char *up;
+		if (op && op_hidden(op))
+			return true;
+		if (strcmp(d, "/") == 0)
+			return false;
+		up = path_parent(d);
+		free(d);
+		d = up;
+	}
+}
+
+/* A write protection that binds what the sandbox sees onto itself (or
+ * /dev/null onto it) can be made from inside, after bwrap's mounts: not
+ * one below a tmpfs, whose source is the host path the tmpfs hides, nor
+ * one in /proc, /dev or /sys, which bwrap and the helper mount anew. */
+static bool helper_can_make(const struct fs_plan *p, const struct mount_op *op)
+{
+	bool self = op->kind == MOUNT_MASK || (op->src && strcmp(op->src, op->dest) == 0);
+
+	return self && op->kind != MOUNT_TMPFS && (op_write_denied(op) || op->why == WHY_PIN) &&
+	       !never_pin(op->dest) && !under_hidden(p, op->dest);
+}
+
+/* Stable partition: bwrap's ops first, the helper's after. */
+static void split_ops(struct fs_plan *p)
+{
+	struct mount_op *v = xcalloc(p->n_ops ? p->n_ops : 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (!helper_can_make(p, &p->ops[i]))
+			v[n++] = p->ops[i];
+	p->n_bwrap_ops = n;
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (helper_can_make(p, &p->ops[i]))
+			v[n++] = p->ops[i];
+	memcpy(p->ops, v, p->n_ops * sizeof(*v));
+	free(v);
+	sort_ops(p, p->n_ops); /* only the index */
+}
+
+/* Everything but ripgrep's findings, while it still runs.  bwrap makes
+ * the base (root, write paths, denyRead areas, re-opened reads); the
+ * write protections and pins go to the helper, which makes them without
+ * bwrap's mountinfo walk per mount, and every symlink pin. */
+static int build_settle(struct fs_plan *p, char **ret_err)
+{
+	add_settings_cands(p);
+	if (add_mandatory_cands(p, ret_err) < 0 || plan_cands(p, ret_err) < 0)
+		return -1;
+	split_ops(p);
+	p->settled = true;
+	p->n_bwrap_links = 0;
+	p->n_settled_md = p->pending->md.n;
+	return 0;
+}
+
+/* One of ripgrep's findings on top of bwrap's part. */
+static int plan_late_cand(struct fs_plan *p, const struct cand *c, char **ret_err)
+{
+	const struct mount_op *at = op_at(p, c->path);
+
+	/* bwrap mounts /dev and /proc anew over anything planned there (as
+	 * it did over bwrap's own binds), and /sys holds no dotfiles. */
+	if (never_pin(c->path))
+		return 0;
+	if (at) {
+		/* An allowWrite path or a pin that turns out to be protected:
+		 * read-only over it; anything else there is read-only already. */
+		if (op_writable(at))
+			add_op(p, MOUNT_RO_BIND, WHY_DENY_WRITE, c->path, c->path);
+		return 0;
+	}
+	return plan_cand(p, c, ret_err);
+}
+
+/* ripgrep's findings once bwrap's part is fixed (build_settle): each new
+ * deny is planned on top of that part, as if it had been a candidate all
+ * along (a path bwrap's part denies already is skipped), then the pins
+ * above the new denies and links, shallowest first.  The helper applies
+ * these after bwrap's mounts, each a recursive bind of the sandbox's own
+ * view, so it carries the mounts below it (a read-only one makes them
+ * read-only too, as a deny above an allowWrite path does). */
+static int build_late(struct fs_plan *p, char **ret_err)
+{
+	struct pending *st = p->pending;
+	struct mandatory_scan *scan = steal_pointer(&st->scan);
+	size_t first_op = p->n_ops, n = 0;
+	struct cand *late;
+	int r = 0;
+
+	if (mandatory_scan_finish(scan, &st->md, ret_err) < 0)
+		return -1;
+	late = xcalloc(st->md.n - p->n_settled_md + 1, sizeof(*late));
+	for (size_t i = p->n_settled_md; i < st->md.n && r == 0; i++) {
+		char *res = NULL;
+		bool dir;
+		size_t *k;
+
+		r = resolve_mandatory(p, st->md.v[i], &res, &dir, ret_err);
+		if (r < 0)
+			break;
+		k = smap_slot(&p->cand_idx, res, false);
+		if (k && (p->cands[*k].flags & F_DENY_WRITE)) {
+			free(res);
+			continue;
+		}
+		late[n++] = (struct cand){ res, F_DENY_WRITE | (dir ? F_DIR : 0) |
+						   (k ? p->cands[*k].flags & (F_WRITE | F_ALLOW_READ) : 0),
+					   path_depth(res) };
+	}
+	qsort(late, n, sizeof(*late), cmp_cand);
+	if (r == 0) {
+		ph_registry_lock(p->reg);
+		for (size_t i = 0; i < n && r == 0; i++)
+			r = plan_late_cand(p, &late[i], ret_err);
+		ph_registry_unlock(p->reg);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(late[i].path);
+	free(late);
+	if (r < 0)
+		return -1;
+	plan_pins(p, first_op, p->n_bwrap_links);
+	sort_ops(p, first_op);
 	return 0;
 }
 
@@ -736,7 +920,7 @@ int fs_plan_finish(struct fs_plan *p, char **ret_err)
 
 	if (!p->pending)
 		return 0;
-	r = build_finish(p, ret_err);
+	r = p->settled ? build_late(p, ret_err) : build_finish(p, ret_err);
 	pending_free(p->pending);
 	p->pending = NULL;
 	if (r < 0)
@@ -748,6 +932,18 @@ int fs_plan_finish(struct fs_plan *p, char **ret_err)
 	p->n_cands = 0;
 	smap_free(&p->cand_idx);
 	return 0;
+}
+
+int fs_plan_settle(struct fs_plan *p, char **ret_err)
+{
+	if (!p->pending || p->settled)
+		return 0;
+	return build_settle(p, ret_err);
+}
+
+bool fs_plan_split(const struct fs_plan *p)
+{
+	return p->settled;
 }
 
 int fs_plan_build(const struct srt_config *cfg, const char *cwd, const char *home, struct fs_plan **ret,
@@ -800,7 +996,9 @@ const struct mount_op *fs_plan_op(const struct fs_plan *plan, size_t i)
 
 void fs_plan_words(const struct fs_plan *plan, strv *out)
 {
-	for (size_t i = 0; i < plan->n_ops; i++) {
+	size_t n = plan->settled ? plan->n_bwrap_ops : plan->n_ops;
+
+	for (size_t i = 0; i < n; i++) {
 		const struct mount_op *op = &plan->ops[i];
 		switch (op->kind) {
 		case MOUNT_BIND:
@@ -852,6 +1050,49 @@ void fs_plan_free(struct fs_plan *plan)
 const strv *fs_plan_links(const struct fs_plan *plan)
 {
 	return &plan->links;
+}
+
+size_t fs_plan_n_bwrap_links(const struct fs_plan *plan)
+{
+	return plan->settled ? plan->n_bwrap_links : plan->links.n;
+}
+
+/* One record: the kind letter, the path, NUL. */
+static void push_record(char kind, const char *path, char **buf, size_t *len, size_t *cap)
+{
+	size_t n = strlen(path) + 2;
+
+	while (*len + n > *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		*buf = xrealloc(*buf, *cap);
+	}
+	(*buf)[*len] = kind;
+	memcpy(*buf + *len + 1, path, n - 1);
+	*len += n;
+}
+
+int fs_plan_helper_mounts(const struct fs_plan *p, char **ret_buf, size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (size_t i = p->n_bwrap_ops; p->settled && i < p->n_ops; i++) {
+		const struct mount_op *op = &p->ops[i];
+
+		if (!helper_can_make(p, op)) {
+			/* The helper binds what it sees: never a host source. */
+			free(buf);
+			return -EINVAL;
+		}
+		push_record(op->kind == MOUNT_MASK ? 'm' : op->kind == MOUNT_BIND ? 'b' : 'r', op->dest, &buf,
+			    &len, &cap);
+	}
+	for (size_t i = p->n_bwrap_links; p->settled && i < p->links.n; i++)
+		push_record('l', p->links.v[i], &buf, &len, &cap);
+	push_record('.', "", &buf, &len, &cap);
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
 }
 
 const char *fs_plan_registry_dir(const struct fs_plan *plan)

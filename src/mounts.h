@@ -64,6 +64,22 @@ int fs_plan_begin(const struct srt_config *cfg, const char *cwd, const char *hom
 		  char **ret_err);
 int fs_plan_finish(struct fs_plan *plan, char **ret_err);
 
+/* Between _begin and _finish, while ripgrep still runs: plan everything
+ * but its findings (placeholders included), so bwrap can start.  _finish
+ * then plans the findings on top, for the helper to apply from inside
+ * before the command starts (fs_plan_helper_mounts).  0, or -1 with
+ * *ret_err (then call fs_plan_cleanup and fs_plan_free). */
+int fs_plan_settle(struct fs_plan *plan, char **ret_err);
+bool fs_plan_split(const struct fs_plan *plan); /* settled */
+
+/* After _finish on a settled plan: the helper's part, the records of
+ * apply-seccomp --late-mounts, each a kind letter, a path and a NUL, in
+ * order ("r" read-only bind of the path onto itself, recursive; "b" a bind
+ * of the path onto itself, a pin; "m" /dev/null read-only onto the path;
+ * "l" pin the symlink), then "." for complete.  The buffer is the caller's.
+ * 0, or -EINVAL if an op cannot be applied from inside (never planned). */
+int fs_plan_helper_mounts(const struct fs_plan *plan, char **ret_buf, size_t *ret_len);
+
 /* Record another directory this run created (the proxies' socket
  * directory) so that, should srt be SIGKILLed, the next run removes it
  * like the private TMPDIR.  0 or -errno. */
@@ -77,7 +93,8 @@ bool fs_plan_disabled(const struct fs_plan *plan);
 size_t fs_plan_n_ops(const struct fs_plan *plan);
 const struct mount_op *fs_plan_op(const struct fs_plan *plan, size_t i);
 
-/* Append the bwrap words of the plan ("--ro-bind / /" ...) to out. */
+/* Append the bwrap words of the plan ("--ro-bind / /" ...) to out: its
+ * bwrap part when split. */
 void fs_plan_words(const struct fs_plan *plan, strv *out);
 
 /* After the command exits (also on the SIGINT/SIGTERM paths): remove the
@@ -92,6 +109,8 @@ void fs_plan_free(struct fs_plan *plan);
  * denied like any path, and the links themselves are for the helper to pin
  * (apply-seccomp --pin-link), so they cannot be replaced. */
 const strv *fs_plan_links(const struct fs_plan *plan);
+/* How many of them are bwrap's part (--pin-link in its argv); all unless split. */
+size_t fs_plan_n_bwrap_links(const struct fs_plan *plan);
 
 /* The registry directory used (tests; NULL when disabled). */
 const char *fs_plan_registry_dir(const struct fs_plan *plan);

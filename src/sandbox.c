@@ -51,16 +51,7 @@ static int args_memfd(const strv *args, size_t n)
 		memcpy(buf + off, args->v[i], l);
 		off += l;
 	}
-	for (off = 0; off < len;) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		off += (size_t)w;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
-	    lseek(fd, 0, SEEK_SET) < 0)
+	if (memfd_fill_seal(fd, buf, len) < 0)
 		return -1;
 	return steal_fd(&fd);
 }
@@ -74,6 +65,7 @@ struct bwrap_exec {
 	int args_fd, status_fd;
 	int hide_fd, null_fd; /* dup2(null_fd, hide_fd) when hide_fd >= 0 */
 	int watch_fd;         /* passed on (close-on-exec cleared) when >= 0 */
+	const int *pass_fds;  /* the same, two of them */
 	pid_t srt_pid;
 };
 
@@ -103,6 +95,9 @@ __attribute__((noreturn)) static void exec_bwrap(const struct bwrap_exec *x)
 	if (fcntl(x->args_fd, F_SETFD, 0) < 0 || fcntl(x->status_fd, F_SETFD, 0) < 0 ||
 	    (x->watch_fd >= 0 && fcntl(x->watch_fd, F_SETFD, 0) < 0))
 		_exit(126);
+	for (int i = 0; i < 2; i++)
+		if (x->pass_fds[i] >= 0 && fcntl(x->pass_fds[i], F_SETFD, 0) < 0)
+			_exit(126);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv(x->path, x->argv);
@@ -128,7 +123,8 @@ static pid_t spawn_bwrap(const struct sandbox_spawn_opts *o, int args_fd, int st
 	char args_num[16], status_num[16];
 	struct bwrap_exec x = {
 		.path = o->bwrap_path, .argv = argv, .args_fd = args_fd, .status_fd = status_fd,
-		.hide_fd = o->hide_fd, .null_fd = null_fd, .watch_fd = o->watch_fd, .srt_pid = srt_pid,
+		.hide_fd = o->hide_fd, .null_fd = null_fd, .watch_fd = o->watch_fd, .pass_fds = o->pass_fds,
+		.srt_pid = srt_pid,
 	};
 	sigset_t all, old;
 	pid_t pid;
@@ -213,7 +209,7 @@ static void kill_children(void)
 __attribute__((noreturn)) static void run_guardian(const struct sandbox_spawn_opts *o, int args_fd,
 						   int status_fd, pid_t srt_pid)
 {
-	int keep[] = {args_fd, status_fd, o->watch_fd};
+	int keep[] = {args_fd, status_fd, o->watch_fd, o->pass_fds[0], o->pass_fds[1]};
 	sigset_t chld, blocked;
 	struct pollfd pfd[2];
 	pid_t bwrap, me = getpid();

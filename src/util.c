@@ -187,3 +187,21 @@ int read_regular_file_max(const char *path, size_t max, char **ret_data, size_t 
 {
 	return read_path_max(path, true, max, ret_data, ret_len);
 }
+
+int memfd_fill_seal(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		off += (size_t)w;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	return 0;
+}

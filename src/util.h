@@ -31,6 +31,10 @@ void cleanup_fclosep(FILE **f);
  * and both survive exec).  Destroy with posix_spawnattr_destroy(). */
 void spawnattr_init_clean(posix_spawnattr_t *attr);
 
+/* Write buf whole into the memfd (made with MFD_ALLOW_SEALING), seal it
+ * against any change and rewind it.  0, or -1 with errno. */
+int memfd_fill_seal(int fd, const void *buf, size_t len);
+
 /* close() that keeps errno and ignores -1. */
 void close_keep_errno(int fd);
 

@@ -89,6 +89,27 @@ printf '{"network":{"allowedDomains":[],"deniedDomains":[]},"filesystem":{"allow
 ok "allowGitConfig: .git/config writable" sb "$G" 'echo "# ok" >> .git/config'
 fails "allowGitConfig: hooks still read-only" sb "$G" 'echo x > .git/hooks/pre-commit'
 
+# --- ripgrep's findings land on top of bwrap's mounts: a nested .vscode
+# that allowWrite names is still read-only, and a command whose working
+# directory lies below the helper's mounts goes through them ---
+AWD=$TESTDIR/aw
+mkdir -p "$AWD/in/.vscode" "$AWD/in/r/.git"
+echo a > "$AWD/in/.vscode/s.json"
+echo 'ref: refs/heads/main' > "$AWD/in/r/.git/HEAD"
+AW=$TESTDIR/aw.json
+fsjson "\"$AWD\",\"$AWD/in/.vscode\"" "" "" "" > "$AW"
+cd "$AWD"
+fails "allowWrite naming a nested .vscode (ripgrep's finding): read-only" sb "$AW" 'echo x > in/.vscode/s.json'
+AW1=$TESTDIR/aw1.json
+fsjson "\"$AWD/in/.vscode\"" "" "" "" > "$AW1"
+fails "allowWrite naming only a .vscode: still read-only (deny beats allow)" sb "$AW1" "echo x > '$AWD/in/.vscode/s.json'"
+cd "$AWD/in/r"
+fails "cwd below the helper's pins: nested repo hooks cannot be created" sb "$AW" 'mkdir -p .git/hooks; echo x > .git/hooks/pre-commit'
+fails "cwd below the helper's pins: nested repo config cannot be created" sb "$AW" 'echo x > .git/config'
+cd "$P"
+check "nested .vscode and repo unchanged, no placeholders left" \
+	"[ \"\$(cat '$AWD/in/.vscode/s.json')\" = a ] && [ \"\$(ls -A '$AWD/in/r/.git')\" = HEAD ]"
+
 # --- allowWrite ~ with the command started in a project folder ---
 mkdir -p "$HOME/proj"
 echo b > "$HOME/.bashrc"

@@ -423,6 +423,119 @@ static void test_nested_links(void)
 	plan_done(p);
 }
 
+/* "kind why src dest" of every op but pins, and of the pins, as lines;
+ * for a destination mounted twice (a split plan's helper part over
+ * bwrap's), the later op. */
+static void effective_ops(const struct fs_plan *p, strv *ops, strv *pins)
+{
+	const char *tmp = fs_plan_tmpdir(p);
+	const struct mount_op *op;
+
+	for (size_t i = 0; (op = fs_plan_op(p, i)); i++) {
+		bool later = false;
+		for (size_t j = i + 1; fs_plan_op(p, j); j++)
+			later |= !strcmp(fs_plan_op(p, j)->dest, op->dest);
+		if (later)
+			continue;
+		if (tmp && !strcmp(op->dest, tmp)) /* each plan has its own */
+			strv_push_take(ops, xasprintf("%d %d TMPDIR", op->kind, op->why));
+		else
+			strv_push_take(op->why == WHY_PIN ? pins : ops,
+				       xasprintf("%d %d %s %s", op->kind, op->why, op->src ? op->src : "-", op->dest));
+	}
+	paths_sort_unique(ops);
+	paths_sort_unique(pins);
+}
+
+static bool strv_subset(const strv *a, const strv *b, const char *what)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strv_contains(b, a->v[i])) {
+			printf("# %s: only in the whole plan: %s\n", what, a->v[i]);
+			return false;
+		}
+	return true;
+}
+
+/* srt runs the plan split (fs_plan_settle while ripgrep runs, the rest
+ * on top after it): it must make the mounts the whole plan makes (pins:
+ * at least those), pin the same links, and hand the helper only mounts
+ * it can make from inside. */
+static void check_split(const char *json, const char *cwd_rel, const char *home_rel, bool mask_free,
+			const char *name)
+{
+	struct srt_config *cfg = cfg_from(json);
+	_cleanup_free_ char *cwd = path_join(T, cwd_rel), *home = path_join(T, home_rel);
+	struct fs_plan *whole = plan_for(json, cwd_rel, home_rel), *p = NULL;
+	strv ops_w = {0}, pins_w = {0}, links_w = {0}, ops_s = {0}, pins_s = {0}, links_s = {0}, words = {0};
+	_cleanup_free_ char *buf = NULL;
+	char *err = NULL;
+	size_t len = 0;
+
+	if (whole) {
+		effective_ops(whole, &ops_w, &pins_w);
+		strv_extend(&links_w, fs_plan_links(whole));
+		paths_sort_unique(&links_w);
+	}
+	plan_done(whole); /* its placeholders go, the split plan makes its own */
+	if (!cfg || fs_plan_begin(cfg, cwd, home, &p, &err) < 0 || fs_plan_settle(p, &err) < 0 ||
+	    fs_plan_finish(p, &err) < 0) {
+		ok(false, "%s: split plan: %s", name, err ? err : "no settings");
+		free(err);
+		plan_done(p);
+		config_free(cfg);
+		return;
+	}
+	effective_ops(p, &ops_s, &pins_s);
+	strv_extend(&links_s, fs_plan_links(p));
+	paths_sort_unique(&links_s);
+	ok(fs_plan_split(p) && whole && ops_w.n == ops_s.n && strv_subset(&ops_w, &ops_s, name),
+	   "%s: split plan makes the same mounts (%zu)", name, ops_s.n);
+	ok(whole && strv_subset(&pins_w, &pins_s, name), "%s: split plan pins at least as much (%zu/%zu)", name,
+	   pins_w.n, pins_s.n);
+	ok(links_w.n == links_s.n && strv_subset(&links_w, &links_s, name), "%s: same links pinned", name);
+	ok(fs_plan_helper_mounts(p, &buf, &len) == 0 && len >= 2 && !strcmp(buf + len - 2, "."),
+	   "%s: the helper can make its part", name);
+	fs_plan_words(p, &words);
+	ok(fs_plan_n_bwrap_links(p) == 0 && words.n > 0 && (!mask_free || !strv_contains(&words, "/dev/null")),
+	   "%s: bwrap's part holds no link%s", name, mask_free ? " and no mask" : "");
+	strv_clear(&ops_w);
+	strv_clear(&pins_w);
+	strv_clear(&links_w);
+	strv_clear(&ops_s);
+	strv_clear(&pins_s);
+	strv_clear(&links_s);
+	strv_clear(&words);
+	plan_done(p);
+	config_free(cfg);
+}
+
+static void test_split(void)
+{
+	mk("sp/.vscode/x.json");
+	mk("sp/in/.vscode/y.json");
+	mk("sp/in/r/.git/HEAD");
+	mk("sp/hid/sec/.bashrc");
+	mk("sp/hid/keep/.npmrc");
+	check_split(FS("\"allowWrite\":[\"$T/m\"],\"denyWrite\":[],\"denyRead\":[]"), "m", "home", true, "mandatory");
+	check_split(FS("\"allowWrite\":[\"~\"],\"denyWrite\":[],\"denyRead\":[]"), "home", "home", true, "allowWrite ~");
+	check_split(FS("\"allowWrite\":[\"$T/nl\"],\"denyWrite\":[],\"denyRead\":[]"), "nl", "home", true,
+		    "nested links");
+	check_split(FS("\"allowWrite\":[\"$T/dl\"],\"denyWrite\":[\"$T/dl/cfg/link\"],\"denyRead\":[]"), "",
+		    "home", true, "denyWrite link");
+	check_split(FS("\"allowWrite\":[\"$T/w\",\"$T/w/d/inner\"],\"denyWrite\":[\"$T/w/d\"],\"denyRead\":[]"),
+		    "w", "home", true, "deny beats allow");
+	check_split(FS("\"allowWrite\":[\"$T/w2\"],\"denyWrite\":[\"$T/w2/new/inner/file\",\"$T/w2/lock\"],"
+		       "\"denyRead\":[]"),
+		    "", "home", true, "placeholders");
+	/* ripgrep's findings over an allowWrite path, below a pin, inside a
+	 * denyRead area with a re-opened part (whose protections bwrap
+	 * makes: their source is hidden from the helper). */
+	check_split(FS("\"allowWrite\":[\"$T/sp\",\"$T/sp/in/.vscode\",\"$T/sp/hid/keep\"],\"denyWrite\":[],"
+		       "\"denyRead\":[\"$T/sp/hid\"],\"allowRead\":[\"$T/sp/hid/keep\"]"),
+		    "sp", "home", false, "findings over allowWrite, pins and denyRead");
+}
+
 int main(void)
 {
 	fs_test_setup();
@@ -434,6 +547,7 @@ int main(void)
 	test_globs_and_links();
 	test_nested_links();
 	test_defaults();
+	test_split();
 	fs_test_teardown();
 	return tap_done();
 }

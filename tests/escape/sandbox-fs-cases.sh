@@ -342,18 +342,24 @@ escape_links "denyWrite link in a subdirectory: rename its directory, then creat
 escape_links "denyWrite link in a subdirectory: raw rename of its directory" "$SWL" '$PROBE rename cfg _cfgx'
 escape_links "denyWrite link at the top: rename the project holding it" "$SWL" "\$PROBE rename '$P' '$W/_p2'"
 
-# --- a link the kernel refuses to pin: srt refuses to run (a seccomp
-# filter around srt makes move_mount, 429 on every architecture, fail) ---
+# --- protections the kernel refuses to mount: srt refuses to run (a
+# seccomp filter around srt makes move_mount, 429 on every architecture,
+# fail; the helper mounts every write protection, pin and link pin) ---
 nomm() { s=$1; shift; (cd "$P" && refusing move_mount "$SRT" -s "$s" -c "$*"); }
 baseline
-out=$(nomm "$S" 'echo RAN' 2>&1)
-is "control: move_mount refused, no link to pin: the command runs" "$out" RAN
-host_unchanged "move_mount refused, no link to pin"
+out=$(nomm "$S" 'echo RAN' 2>&1); rc=$?
+echo "# outcome: protections that cannot be mounted -> $(printf '%s\n' "$out" | tail -1) [status $rc]"
+unlike "protections that cannot be mounted: the command does not run" "$out" RAN
+check "protections that cannot be mounted: nonzero exit status" "[ $rc -ne 0 ]"
+like "protections that cannot be mounted: says why" "$out" "to protect it, refusing to run"
+host_unchanged "protections that cannot be mounted"
+out=$(cd "$P" && "$SRT" -s "$S" -c 'echo RAN' 2>&1)
+is "control: without the filter the command runs" "$out" RAN
 fixture_links
 BASE=$(snapshot)
 out=$(nomm "$SW" 'echo RAN' 2>&1); rc=$?
 echo "# outcome: a link that cannot be pinned -> $(printf '%s\n' "$out" | tail -1) [status $rc]"
 unlike "a link that cannot be pinned: the command does not run" "$out" RAN
 check "a link that cannot be pinned: nonzero exit status" "[ $rc -ne 0 ]"
-like "a link that cannot be pinned: says why" "$out" "cannot pin the symlink"
+like "a link that cannot be pinned: says why" "$out" "refusing to run"
 host_unchanged "a link that cannot be pinned"

@@ -3,7 +3,8 @@
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
  *                 [--socat PATH --bridge PORT:SOCKET ...]
  *                 [--wait-listen PORT[,PORT...]] [--wait-timeout MS]
- *                 [--pin-link PATH ...] [--watch-fd FD] [--export-bpf FILE] [--] PROGRAM [ARGS...]
+ *                 [--pin-link PATH ...] [--late-mounts DATA,READY] [--watch-fd FD]
+ *                 [--export-bpf FILE] [--] PROGRAM [ARGS...]
  *
  * Runs PROGRAM in a nested user + PID + mount namespace with a private /proc,
  * under a seccomp filter (seccomp-filter.c): socket(AF_UNIX/AF_VSOCK) and
@@ -25,6 +26,10 @@
  * --pin-link PATH: make the symlink PATH a mount point of itself, so the
  * command cannot unlink, rename or replace it (srt passes the protected
  * names that are symlinks; their targets are read-only binds already).
+ * --late-mounts DATA,READY: more read-only binds, masks, pins and links to
+ * pin, which srt plans from ripgrep's findings while bwrap starts: init
+ * waits for them (apply_late_mounts) and applies them from inside, next
+ * to the link pins; nothing runs if srt does not complete the list.
  * --watch-fd FD: the read end of a pipe whose write end only the caller (srt)
  * holds.  A watcher process (start_watcher) kills the sandbox when it reads
  * EOF, i.e. when srt is gone, even SIGKILLed while bwrap was still starting
@@ -199,7 +204,8 @@ __attribute__((noreturn)) static void usage(int status)
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
 		"                     [--socat PATH --bridge PORT:SOCKET ...]\n"
 		"                     [--wait-listen PORT[,PORT...]] [--wait-timeout MS]\n"
-		"                     [--pin-link PATH ...] [--watch-fd FD] [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
+		"                     [--pin-link PATH ...] [--late-mounts DATA,READY] [--watch-fd FD]\n"
+		"                     [--export-bpf FILE] [--] PROGRAM [ARGS...]\n");
 	exit(status);
 }
 
@@ -627,6 +633,114 @@ static void pin_symlinks(void)
 	}
 }
 
+/* --late-mounts DATA,READY: the mounts srt plans from ripgrep's findings,
+ * which it learns only after bwrap started (ripgrep ran meanwhile).  srt
+ * writes the records (src/mounts.h, fs_plan_helper_mounts) into the memfd
+ * DATA, seals it, then writes one byte to the pipe READY.  EOF on READY
+ * first means srt gave up or died: nothing runs. */
+static int late_data_fd = -1, late_ready_fd = -1;
+
+#define MAX_LATE_BYTES (64u << 20)
+
+/* A recursive copy of what the sandbox sees at FROM (bwrap's mounts below
+ * it come along), nosuid and nodev as bwrap's binds (so /dev/null bound
+ * onto a file cannot even be opened), read-only unless a pin, mounted onto
+ * PATH. */
+static void bind_onto(const char *from, const char *path, bool read_only)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0),
+	};
+	int src = (int)syscall(SYS_open_tree, AT_FDCWD, from,
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+
+	if (src < 0)
+		die_errno("init: cannot copy the mount at %s to protect %s, refusing to run", from, path);
+	if (syscall(SYS_mount_setattr, src, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		die_errno("init: cannot set the mount flags for %s, refusing to run", path);
+	if (syscall(SYS_move_mount, src, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_errno("init: cannot mount over %s to protect it, refusing to run", path);
+	close(src);
+}
+
+/* Waits for srt's go, then reads the sealed records. */
+static char *read_late_mounts(size_t *ret_len)
+{
+	struct stat st;
+	char byte, *buf;
+	ssize_t n;
+	int seals;
+
+	do
+		n = read(late_ready_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		die("init: srt did not complete the filesystem plan, refusing to run");
+	close(late_ready_fd);
+	seals = fcntl(late_data_fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_WRITE) || fstat(late_data_fd, &st) < 0 || st.st_size < 2 ||
+	    (size_t)st.st_size > MAX_LATE_BYTES)
+		die("init: --late-mounts: not a sealed list of mounts, refusing to run");
+	buf = malloc((size_t)st.st_size);
+	if (!buf || pread(late_data_fd, buf, (size_t)st.st_size, 0) != st.st_size)
+		die_errno("init: --late-mounts: read");
+	close(late_data_fd);
+	*ret_len = (size_t)st.st_size;
+	return buf;
+}
+
+/* In init's mount namespace, before it enters its own user namespace (so
+ * these mounts are locked like bwrap's): every record, in order; links
+ * join --pin-link's.  Any failure refuses to run. */
+static void apply_late_mounts(void)
+{
+	size_t len, n_mounts = 0;
+	char *buf;
+
+	if (late_ready_fd < 0)
+		return;
+	buf = read_late_mounts(&len);
+	if (buf[len - 1] != '\0' || buf[len - 2] != '.' || (len > 2 && buf[len - 3] != '\0'))
+		die("init: --late-mounts: the list is incomplete, refusing to run");
+	for (size_t i = 0; i < len;) {
+		char kind = buf[i];
+		const char *path = buf + i + 1;
+
+		i += strlen(path) + 2;
+		if (kind == '.')
+			break;
+		if (path[0] != '/')
+			die("init: --late-mounts: a record without an absolute path, refusing to run");
+		switch (kind) {
+		case 'r':
+			bind_onto(path, path, true);
+			break;
+		case 'b':
+			bind_onto(path, path, false);
+			break;
+		case 'm':
+			bind_onto("/dev/null", path, true);
+			break;
+		case 'l':
+			if (n_pin_links == MAX_PIN_LINKS)
+				die("init: more than %d symlinks to pin, refusing to run", MAX_PIN_LINKS);
+			pin_links[n_pin_links++] = path; /* buf lives on: init execs or exits */
+			continue;
+		default:
+			die("init: --late-mounts: unknown record '%c', refusing to run", kind);
+		}
+		n_mounts++;
+	}
+	/* The working directory bwrap chose sits below any mount made on it
+	 * or above it since: look it up again, through them. */
+	if (n_mounts > 0) {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)) && cwd[0] == '/' && chdir(cwd) < 0)
+			die_errno("init: cannot enter %s again after its mounts, refusing to run", cwd);
+	}
+	debug("init: %zu write protections and pins mounted", n_mounts);
+}
+
 /* PID 1 of the new PID namespace. */
 __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fprog *prog,
 					       unsigned flags, const struct listen_wait *wait,
@@ -660,6 +774,7 @@ __attribute__((noreturn)) static void run_init(char **argv, const struct sock_fp
 	 * through a directory opened before them. */
 	sys_user = open("/proc/sys/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cover_proc();
+	apply_late_mounts();
 	pin_symlinks();
 
 	/* A user namespace of our own, and a mount namespace owned by it: every
@@ -743,6 +858,28 @@ static int parse_long(const char *s, long min, long max, long *ret)
 	if (errno || *end || v < min || v > max)
 		return -1;
 	*ret = v;
+	return 0;
+}
+
+/* "DATA,READY" -> two open descriptors, made close-on-exec (no socat and
+ * no command inherits them). */
+static int parse_fd_pair(const char *s, int *ret_a, int *ret_b)
+{
+	char buf[32], *comma;
+	long a, b;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	comma = strchr(buf, ',');
+	if (!comma)
+		return -1;
+	*comma = '\0';
+	if (parse_long(buf, 0, INT_MAX, &a) < 0 || parse_long(comma + 1, 0, INT_MAX, &b) < 0 || a == b ||
+	    fcntl((int)a, F_SETFD, FD_CLOEXEC) < 0 || fcntl((int)b, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	*ret_a = (int)a;
+	*ret_b = (int)b;
 	return 0;
 }
 
@@ -889,6 +1026,7 @@ int main(int argc, char **argv)
 		{ "bridge", required_argument, NULL, 'b' },
 		{ "pin-link", required_argument, NULL, 'l' },
 		{ "watch-fd", required_argument, NULL, 'W' },
+		{ "late-mounts", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -968,6 +1106,14 @@ int main(int argc, char **argv)
 			if (watch_fd >= 0 || parse_long(optarg, 0, INT_MAX, &watch_fd) < 0) {
 				fprintf(stderr, "apply-seccomp: --watch-fd %s: %s\n", optarg,
 					watch_fd >= 0 ? "used multiple times" : "expected a descriptor number");
+				usage(EXIT_USAGE);
+			}
+			break;
+		case 'L':
+			if (late_ready_fd >= 0 || parse_fd_pair(optarg, &late_data_fd, &late_ready_fd) < 0) {
+				fprintf(stderr, "apply-seccomp: --late-mounts %s: %s\n", optarg,
+					late_ready_fd >= 0 ? "used multiple times"
+							   : "expected DATA,READY (two open descriptors)");
 				usage(EXIT_USAGE);
 			}
 			break;
