@@ -60,7 +60,8 @@ struct run {
 	 * --late-mounts): a memfd filled once ripgrep is done, then a byte on
 	 * the pipe releases it. */
 	int late_data, late_ready[2];
-	int interrupted_by; /* a signal that arrived before the sandbox existed */
+	int interrupted_by; /* a signal that arrived before the command could start */
+	bool released;      /* the helper has its mounts: the command starts */
 	bool control_failed; /* the control channel died before its first update */
 };
 
@@ -296,17 +297,35 @@ static void settle_fs_plan(struct run *r)
 		run_fail(r, "srt: cannot prepare the helper's mounts: %s", strerror(errno));
 }
 
-/* ripgrep's findings and the placeholders: the filesystem plan is final.
- * A sandbox already started (a split plan) dies with a failure here: its
- * helper never gets the go. */
+/* A sandbox started before its plan was complete is given up by closing
+ * what only srt holds: the helper gets no go byte and refuses, and the
+ * guardian, seeing the alive pipe end, kills bwrap and whatever bwrap
+ * left (its init may still wait for a uid map). */
+static void abandon_sandbox(struct run *r)
+{
+	close_keep_errno(r->late_ready[1]);
+	close_keep_errno(r->alive[1]);
+	r->late_ready[1] = r->alive[1] = -1;
+}
+
+/* ripgrep's findings and the placeholders: the filesystem plan is final. */
 static void finish_fs_plan(struct run *r)
 {
 	char *err = NULL;
 
 	if (fs_plan_finish(r->fs, &err) < 0) {
-		if (r->sandbox)
-			sandbox_kill(r->sandbox);
+		abandon_sandbox(r);
 		run_fail(r, "srt: %s", err);
+	}
+}
+
+/* A signal that came before the command could start ends the run. */
+static void check_interrupted(struct run *r)
+{
+	event_base_loop(r->base, EVLOOP_NONBLOCK);
+	if (r->interrupted_by) {
+		abandon_sandbox(r);
+		run_fail(r, "Error: interrupted by %s", sigabbrev_np(r->interrupted_by));
 	}
 }
 
@@ -315,14 +334,17 @@ static void release_late_mounts(struct run *r)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
+	int e;
 
 	if (r->late_data < 0)
 		return;
-	if (fs_plan_helper_mounts(r->fs, &buf, &len) < 0 || memfd_fill_seal(r->late_data, buf, len) < 0 ||
-	    write(r->late_ready[1], "", 1) != 1) {
-		if (r->sandbox)
-			sandbox_kill(r->sandbox);
-		run_fail(r, "srt: cannot hand the helper its mounts: %s", strerror(errno));
+	e = fs_plan_helper_mounts(r->fs, &buf, &len);
+	if (e == 0 && (memfd_fill_seal(r->late_data, buf, len) < 0 || write(r->late_ready[1], "", 1) != 1))
+		e = -errno;
+	if (e < 0) {
+		abandon_sandbox(r);
+		run_fail(r, "srt: cannot hand the helper its mounts: %s",
+			 e == -EINVAL ? "a mount it cannot make (internal error)" : strerror(-e));
 	}
 	close_keep_errno(r->late_ready[1]);
 	close_keep_errno(r->late_data);
@@ -451,11 +473,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct run *r = arg;
 
-	log_debug("forwarding signal %d to the sandbox", (int)sig);
-	if (r->sandbox)
+	if (r->sandbox && r->released) {
+		log_debug("forwarding signal %d to the sandbox", (int)sig);
 		sandbox_signal(r->sandbox, (int)sig);
-	else
+	} else {
 		r->interrupted_by = (int)sig;
+	}
 }
 
 /* Signals are blocked from the start of main and routed to the event loop,
@@ -573,6 +596,8 @@ static int run_sandbox(struct run *r)
 	open_receipts(r);
 	start_network(r);
 	settle_fs_plan(r);
+	if (!fs_plan_split(r->fs))
+		finish_fs_plan(r);
 	/* The guardian and the helper's watcher kill the sandbox when srt
 	 * dies, even while bwrap is still starting. */
 	if (pipe2(r->alive, O_CLOEXEC) < 0)
@@ -582,9 +607,7 @@ static int run_sandbox(struct run *r)
 	so.pass_fds[1] = r->late_ready[0];
 	so.n_command = build_bwrap_args(r, &args, false);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
-	event_base_loop(r->base, EVLOOP_NONBLOCK);
-	if (r->interrupted_by)
-		run_fail(r, "Error: interrupted by %s", sigabbrev_np(r->interrupted_by));
+	check_interrupted(r);
 	r->sandbox = sandbox_spawn(r->base, &so, &err);
 	close_keep_errno(r->alive[0]); /* the guardian and bwrap have it now */
 	close_keep_errno(r->late_ready[0]);
@@ -595,7 +618,9 @@ static int run_sandbox(struct run *r)
 	}
 	/* bwrap starts while ripgrep finishes; the helper waits for the rest. */
 	finish_fs_plan(r);
+	check_interrupted(r);
 	release_late_mounts(r);
+	r->released = true;
 	record_start(r, &args);
 	strv_clear(&args);
 	if (r->opts.control_fd >= 0)

@@ -694,12 +694,15 @@ static void classify_found(const struct srt_config *cfg, const strv *roots, cons
 
 void mandatory_root_itself(const char *root, bool allow_git_config, strv *out)
 {
-	_cleanup_free_ char *parent = path_parent(root);
-	_cleanup_free_ char *grand = path_parent(parent);
 	_cleanup_free_ char *inside = path_join(root, "x");
+	int depth = 0;
 
+	/* Every component of the root, from the top (the first dangerous
+	 * one decides, as for a finding). */
+	for (const char *c = root; *c; c++)
+		depth += *c == '/';
 	if (strcmp(root, "/") != 0)
-		mandatory_classify(grand, inside, 2, allow_git_config, out);
+		mandatory_classify("/", inside, depth, allow_git_config, out);
 }
 
 int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)

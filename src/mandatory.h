@@ -26,8 +26,8 @@ extern const size_t mandatory_n_names;
 
 /* Append <root>/<name> for every table entry, and the git entries of
  * <root>/.git, to out (with the directory marker). */
-/* A write root that is itself a dangerous name, or lies right inside
- * one (allowWrite naming `.vscode`, `.claude/commands`, `.git`): the
+/* A write root that is itself a dangerous name, or lies anywhere inside
+ * one (allowWrite naming `.vscode`, `.claude/commands/sub`, `.git`): the
  * protection of that name, since deny beats allow. */
 void mandatory_root_itself(const char *root, bool allow_git_config, strv *out);
 

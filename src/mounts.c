@@ -472,6 +472,25 @@ static int plan_deny_write(struct fs_plan *p, const char *path, bool dir, char *
 	return 0;
 }
 
+/* A write deny named above path, planned as a mount or not (above a
+ * read-only area it needs none, but a write path below it stays
+ * read-only all the same): its path, or NULL. */
+static const char *deny_cand_above(const struct fs_plan *p, const char *path)
+{
+	_cleanup_free_ char *d = path_parent(path);
+
+	while (strcmp(d, "/") != 0) {
+		size_t *i = smap_slot((struct smap *)&p->cand_idx, d, false);
+		char *up;
+		if (i && (p->cands[*i].flags & F_DENY_WRITE))
+			return p->cands[*i].path;
+		up = path_parent(d);
+		free(d);
+		d = up;
+	}
+	return NULL;
+}
+
 static int plan_cand(struct fs_plan *p, const struct cand *c, char **ret_err)
 {
 	unsigned f = c->flags;
@@ -506,8 +525,9 @@ static int plan_cand(struct fs_plan *p, const struct cand *c, char **ret_err)
 		return plan_deny_write(p, c->path, f & F_DIR, ret_err);
 	}
 	if (f & F_WRITE) {
-		if (op_write_denied(cov)) {
-			log_debug("allowWrite %s lies under the write deny %s: stays read-only", c->path, cov->dest);
+		const char *deny = op_write_denied(cov) ? cov->dest : deny_cand_above(p, c->path);
+		if (deny) {
+			log_debug("allowWrite %s lies under the write deny %s: stays read-only", c->path, deny);
 			return 0;
 		}
 		if (op_writable(cov))
@@ -759,33 +779,18 @@ static int build_finish(struct fs_plan *p, char **ret_err)
 	return plan_cands(p, ret_err);
 }
 
-static bool under_hidden(const struct fs_plan *p, const char *path)
-{
-	_cleanup_free_ char *d = path_parent(path);
-
-	for (;;) {
-		const struct mount_op *op = op_at(p, d);
-		char *up;
-		if (op && op_hidden(op))
-			return true;
-		if (strcmp(d, "/") == 0)
-			return false;
-		up = path_parent(d);
-		free(d);
-		d = up;
-	}
-}
-
 /* A write protection that binds what the sandbox sees onto itself (or
  * /dev/null onto it) can be made from inside, after bwrap's mounts: not
- * one below a tmpfs, whose source is the host path the tmpfs hides, nor
- * one in /proc, /dev or /sys, which bwrap and the helper mount anew. */
+ * one right below a tmpfs (the deepest mount above it), whose source is
+ * the host path the tmpfs hides, nor one in /proc, /dev or /sys, which
+ * bwrap and the helper mount anew.  Below a bind that re-opens a hidden
+ * area the sandbox sees the host again. */
 static bool helper_can_make(const struct fs_plan *p, const struct mount_op *op)
 {
 	bool self = op->kind == MOUNT_MASK || (op->src && strcmp(op->src, op->dest) == 0);
 
 	return self && op->kind != MOUNT_TMPFS && (op_write_denied(op) || op->why == WHY_PIN) &&
-	       !never_pin(op->dest) && !under_hidden(p, op->dest);
+	       !never_pin(op->dest) && !op_hidden(covering(p, op->dest));
 }
 
 /* Stable partition: bwrap's ops first, the helper's after. */

@@ -534,6 +534,28 @@ static void test_split(void)
 	check_split(FS("\"allowWrite\":[\"$T/sp\",\"$T/sp/in/.vscode\",\"$T/sp/hid/keep\"],\"denyWrite\":[],"
 		       "\"denyRead\":[\"$T/sp/hid\"],\"allowRead\":[\"$T/sp/hid/keep\"]"),
 		    "sp", "home", false, "findings over allowWrite, pins and denyRead");
+	/* A write path inside a denyRead area (denyRead ~, allowWrite
+	 * ~/proj): the sandbox sees the host there, the helper protects. */
+	mk("hr/proj/sub/.vscode/");
+	mk("hr/proj/sub/r/.git/HEAD");
+	check_split(FS("\"allowWrite\":[\"$T/hr/proj\"],\"denyWrite\":[],\"denyRead\":[\"$T/hr\"]"), "hr/proj",
+		    "hr", true, "findings in a write path inside denyRead");
+}
+
+/* allowWrite naming a protected directory or a path inside one: the
+ * protection wins (deny beats allow). */
+static void test_root_itself(void)
+{
+	struct fs_plan *p;
+
+	mk("ri/.claude/commands/sub/");
+	mk("ri/.vscode/a/b/");
+	p = plan_for(FS("\"allowWrite\":[\"$T/ri/.claude/commands/sub\",\"$T/ri/.vscode/a/b\"],\"denyWrite\":[],"
+			"\"denyRead\":[]"),
+		     "", "home");
+	ok(op_for(p, "ri/.claude/commands/sub") == NULL && op_for(p, "ri/.vscode/a/b") == NULL,
+	   "write roots inside protected directories: not bound writable");
+	plan_done(p);
 }
 
 int main(void)
@@ -548,6 +570,7 @@ int main(void)
 	test_nested_links();
 	test_defaults();
 	test_split();
+	test_root_itself();
 	fs_test_teardown();
 	return tap_done();
 }

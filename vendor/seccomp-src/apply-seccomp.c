@@ -657,7 +657,8 @@ static void bind_onto(const char *from, const char *path, bool read_only)
 	if (src < 0)
 		die_errno("init: cannot copy the mount at %s to protect %s, refusing to run", from, path);
 	if (syscall(SYS_mount_setattr, src, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-		die_errno("init: cannot set the mount flags for %s, refusing to run", path);
+		die_errno("init: cannot set the mount flags for %s, refusing to run%s", path,
+			  errno == ENOSYS ? " (mount_setattr needs Linux 5.12 or later)" : "");
 	if (syscall(SYS_move_mount, src, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("init: cannot mount over %s to protect it, refusing to run", path);
 	close(src);
@@ -735,7 +736,10 @@ static void apply_late_mounts(void)
 	 * or above it since: look it up again, through them. */
 	if (n_mounts > 0) {
 		char cwd[PATH_MAX];
-		if (getcwd(cwd, sizeof(cwd)) && cwd[0] == '/' && chdir(cwd) < 0)
+		if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+			die("init: cannot tell the working directory to enter it again after the mounts, "
+			    "refusing to run");
+		if (chdir(cwd) < 0)
 			die_errno("init: cannot enter %s again after its mounts, refusing to run", cwd);
 	}
 	debug("init: %zu write protections and pins mounted", n_mounts);
