@@ -705,6 +705,11 @@ void mandatory_root_itself(const char *root, bool allow_git_config, strv *out)
 		mandatory_classify("/", inside, depth, allow_git_config, out);
 }
 
+bool mandatory_scan_spawn_failed(const struct mandatory_scan *sc)
+{
+	return sc && sc->spawn_err != 0;
+}
+
 int mandatory_scan_finish(struct mandatory_scan *sc, strv *out, char **ret_err)
 {
 	const struct srt_config *cfg = sc->cfg;

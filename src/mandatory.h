@@ -64,6 +64,8 @@ struct mandatory_scan;
 struct mandatory_scan *mandatory_scan_begin(const struct srt_config *cfg, const strv *roots);
 int mandatory_scan_finish(struct mandatory_scan *scan, strv *out, char **ret_err);
 void mandatory_scan_abort(struct mandatory_scan *scan);
+/* ripgrep could not even be started (_finish will say why). */
+bool mandatory_scan_spawn_failed(const struct mandatory_scan *scan);
 
 /* True if p carries the directory marker; strips it in place. */
 bool mandatory_strip_marker(char *p);

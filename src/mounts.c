@@ -941,7 +941,9 @@ int fs_plan_finish(struct fs_plan *p, char **ret_err)
 
 int fs_plan_settle(struct fs_plan *p, char **ret_err)
 {
-	if (!p->pending || p->settled)
+	/* A ripgrep that could not start: no split, _finish says why before
+	 * anything runs. */
+	if (!p->pending || p->settled || mandatory_scan_spawn_failed(p->pending->scan))
 		return 0;
 	return build_settle(p, ret_err);
 }

@@ -67,8 +67,9 @@ int fs_plan_finish(struct fs_plan *plan, char **ret_err);
 /* Between _begin and _finish, while ripgrep still runs: plan everything
  * but its findings (placeholders included), so bwrap can start.  _finish
  * then plans the findings on top, for the helper to apply from inside
- * before the command starts (fs_plan_helper_mounts).  0, or -1 with
- * *ret_err (then call fs_plan_cleanup and fs_plan_free). */
+ * before the command starts (fs_plan_helper_mounts).  A ripgrep that could
+ * not even start leaves the plan whole (not split: _finish reports it).
+ * 0, or -1 with *ret_err (then call fs_plan_cleanup and fs_plan_free). */
 int fs_plan_settle(struct fs_plan *plan, char **ret_err);
 bool fs_plan_split(const struct fs_plan *plan); /* settled */
 

@@ -224,6 +224,8 @@ static void test_begin_finish(void)
 	cfg = cfg_from(js_missing);
 	p = NULL;
 	is_int(cfg ? fs_plan_begin(cfg, cwd, cwd, &p, &err) : -1, 0, "begin with a missing ripgrep: no error yet");
+	is_int(p ? fs_plan_settle(p, &err) : -1, 0, "settle with a missing ripgrep: no error yet");
+	ok(p && !fs_plan_split(p), "settle with a missing ripgrep: not split (srt fails before bwrap starts)");
 	is_int(p ? fs_plan_finish(p, &err) : 0, -1, "finish with a missing ripgrep: plan refused");
 	ok(err && strstr(err, "ripgrep.command"), "finish: error names ripgrep.command: %s", err ? err : "");
 	free(err);
