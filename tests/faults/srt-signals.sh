@@ -60,6 +60,25 @@ PY
 	is "$u: after the next run, nothing of the killed groups is left on disk" \
 		"$(snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR")" "$before"
 
+	# --- SIGTERM to every process of the run at once, at random points of
+	# the start-up (pkill -f on a name in its command line): srt, its
+	# guardian, bwrap (whose init may still wait for its uid map), the
+	# helper, the command ---
+	i=0
+	while [ $i -lt "$KILL_LOOPS" ]; do
+		start_bg $u "$SRT" -s "$S" -c "$LOOP" >/dev/null 2>&1
+		sleep "0.0$(( (i * 7919) % 90 + 1 ))"
+		pkill -TERM -f -- "$TESTDIR"
+		wait $BGWAIT 2>/dev/null
+		i=$((i + 1))
+	done
+	ok "$u: $KILL_LOOPS runs SIGTERMed process by process during start-up: nothing survives" wait_gone 10
+	leftovers | sed 's/^/#   left: /'
+	pkill -KILL -f -- "$TESTDIR"
+	as $u "$SRT" -s "$S" true
+	is "$u: after the next run, nothing of the SIGTERMed runs is left on disk" \
+		"$(snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR")" "$before"
+
 	# --- SIGKILL mid-run, once the command runs ---
 	start_bg $u "$SRT" -s "$S" -c "touch started; $LOOP" >/dev/null 2>&1
 	for _ in $(seq 200); do [ -e started ] && break; sleep 0.05; done
