@@ -160,10 +160,10 @@ struct fs_plan {
 	size_t n_cands, cap_cands;
 	struct smap cand_idx;
 	strv links; /* protected names that are symlinks (fs_plan_links) */
-	/* After fs_plan_settle: ops[0, n_bwrap_ops) and links[0, n_bwrap_links)
-	 * are bwrap's (and its argv's --pin-link), the rest the helper's. */
+	/* After fs_plan_settle: ops[0, n_bwrap_ops) are bwrap's, the rest
+	 * and every link the helper's. */
 	bool settled;
-	size_t n_bwrap_ops, n_bwrap_links, n_settled_md;
+	size_t n_bwrap_ops, n_settled_md;
 };
 
 static void add_op(struct fs_plan *p, enum mount_kind kind, enum mount_why why, const char *src,
@@ -587,6 +587,14 @@ static int cmp_op_sort(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* by_dest after ops moved (a destination planned twice: the later op). */
+static void index_ops(struct fs_plan *p)
+{
+	smap_free(&p->by_dest);
+	for (size_t i = 0; i < p->n_ops; i++)
+		*smap_slot(&p->by_dest, p->ops[i].dest, true) = i;
+}
+
 /* Sort ops[from, n_ops) shallowest first (stable), and index them again. */
 static void sort_ops(struct fs_plan *p, size_t from)
 {
@@ -598,9 +606,7 @@ static void sort_ops(struct fs_plan *p, size_t from)
 	for (size_t i = 0; i < n; i++)
 		p->ops[from + i] = v[i].op;
 	free(v);
-	smap_free(&p->by_dest);
-	for (size_t i = 0; i < p->n_ops; i++)
-		*smap_slot(&p->by_dest, p->ops[i].dest, true) = i;
+	index_ops(p);
 }
 
 static const char *tmp_base(void)
@@ -808,7 +814,7 @@ static void split_ops(struct fs_plan *p)
 			v[n++] = p->ops[i];
 	memcpy(p->ops, v, p->n_ops * sizeof(*v));
 	free(v);
-	sort_ops(p, p->n_ops); /* only the index */
+	index_ops(p);
 }
 
 /* Everything but ripgrep's findings, while it still runs.  bwrap makes
@@ -822,7 +828,6 @@ static int build_settle(struct fs_plan *p, char **ret_err)
 		return -1;
 	split_ops(p);
 	p->settled = true;
-	p->n_bwrap_links = 0;
 	p->n_settled_md = p->pending->md.n;
 	return 0;
 }
@@ -857,7 +862,7 @@ static int build_late(struct fs_plan *p, char **ret_err)
 {
 	struct pending *st = p->pending;
 	struct mandatory_scan *scan = steal_pointer(&st->scan);
-	size_t first_op = p->n_ops, n = 0;
+	size_t first_op = p->n_ops, first_link = p->links.n, n = 0;
 	struct cand *late;
 	int r = 0;
 
@@ -893,7 +898,7 @@ static int build_late(struct fs_plan *p, char **ret_err)
 	free(late);
 	if (r < 0)
 		return -1;
-	plan_pins(p, first_op, p->n_bwrap_links);
+	plan_pins(p, first_op, first_link);
 	sort_ops(p, first_op);
 	return 0;
 }
@@ -1061,7 +1066,7 @@ const strv *fs_plan_links(const struct fs_plan *plan)
 
 size_t fs_plan_n_bwrap_links(const struct fs_plan *plan)
 {
-	return plan->settled ? plan->n_bwrap_links : plan->links.n;
+	return plan->settled ? 0 : plan->links.n;
 }
 
 /* One record: the kind letter, the path, NUL. */
@@ -1094,7 +1099,7 @@ int fs_plan_helper_mounts(const struct fs_plan *p, char **ret_buf, size_t *ret_l
 		push_record(op->kind == MOUNT_MASK ? 'm' : op->kind == MOUNT_BIND ? 'b' : 'r', op->dest, &buf,
 			    &len, &cap);
 	}
-	for (size_t i = p->n_bwrap_links; p->settled && i < p->links.n; i++)
+	for (size_t i = 0; p->settled && i < p->links.n; i++)
 		push_record('l', p->links.v[i], &buf, &len, &cap);
 	push_record('.', "", &buf, &len, &cap);
 	*ret_buf = buf;
