@@ -283,11 +283,17 @@ static void build_plans(struct run *r)
 }
 
 /* Everything but ripgrep's findings, while it runs, so bwrap can start
- * meanwhile; the memfd and pipe that will carry the rest to the helper. */
+ * meanwhile; the memfd and pipe that will carry the rest to the helper.
+ * A helper that could not mount them leaves the plan whole: bwrap then
+ * waits for ripgrep and makes every mount. */
 static void settle_fs_plan(struct run *r)
 {
 	char *err = NULL;
 
+	if (!sandbox_helper_can_mount()) {
+		log_debug("no mount_setattr (Linux < 5.12): bwrap makes the whole filesystem plan");
+		return;
+	}
 	if (fs_plan_settle(r->fs, &err) < 0)
 		run_fail(r, "srt: %s", err);
 	if (!fs_plan_split(r->fs) || r->opts.dry_run)

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -448,6 +449,18 @@ const char *sandbox_namespace_hint(void)
 	return "bubblewrap needs to create user, PID, mount and network namespaces; inside a "
 	       "container, allow unshare/clone with CLONE_NEWUSER (e.g. docker run --privileged or a "
 	       "seccomp profile that permits it)";
+}
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442 /* the same number on every architecture */
+#endif
+
+/* An empty attribute size is invalid (EINVAL) wherever the call exists; a
+ * kernel without it says ENOSYS.  Any other refusal (a filter's EPERM)
+ * counts as present: the helper then refuses to run, with the reason. */
+bool sandbox_helper_can_mount(void)
+{
+	return syscall(SYS_mount_setattr, -1, "", 0, NULL, 0) == 0 || errno != ENOSYS;
 }
 
 int sandbox_exit_status(const struct sandbox *sb)

@@ -45,6 +45,10 @@ bool sandbox_started(const struct sandbox *sb);
  * fix (reads the user-namespace sysctls). */
 const char *sandbox_namespace_hint(void);
 
+/* Whether the helper can make read-only copies of mounts (mount_setattr,
+ * Linux 5.12): without it bwrap makes the whole filesystem plan. */
+bool sandbox_helper_can_mount(void);
+
 /* srt's exit status: the command's exit code, 128+N when it (or bwrap)
  * died of signal N. */
 int sandbox_exit_status(const struct sandbox *sb);

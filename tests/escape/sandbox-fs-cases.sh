@@ -363,3 +363,35 @@ unlike "a link that cannot be pinned: the command does not run" "$out" RAN
 check "a link that cannot be pinned: nonzero exit status" "[ $rc -ne 0 ]"
 like "a link that cannot be pinned: says why" "$out" "refusing to run"
 host_unchanged "a link that cannot be pinned"
+
+# --- a kernel without mount_setattr (before Linux 5.12; a seccomp filter
+# around srt makes it ENOSYS): the helper cannot make read-only copies of
+# mounts, so bwrap makes every mount itself, after ripgrep - the same
+# attempts are refused, the same controls work ---
+old_kernel() { REFUSE_ERRNO=38 refusing mount_setattr "$@"; }
+fixture
+out=$(cd "$P" && old_kernel "$SRT" -d -s "$S" -c 'echo RAN' 2>&1)
+like "no mount_setattr: the command runs" "$out" RAN
+like "no mount_setattr: bwrap makes the whole plan" "$out" 'no mount_setattr \(Linux < 5\.12\): bwrap makes the whole filesystem plan'
+out=$(cd "$P" && old_kernel "$SRT" --dry-run -s "$S" -c true 2>&1 | tr '\n' ' ')
+unlike "no mount_setattr: --dry-run lists no helper mounts" "$out" "late-mounts"
+ctl=$(cd "$P" && "$SRT" --dry-run -s "$S" -c true 2>&1 | tr '\n' ' ')
+like "control: with mount_setattr --dry-run lists the helper's mounts" "$ctl" "late-mounts"
+like "no mount_setattr: --dry-run has bwrap protect .bashrc" "$out" "--ro-bind $P/.bashrc $P/.bashrc"
+SB_WRAP=old_kernel
+allowed "no mount_setattr, control: ordinary write in the project" "$S" 'echo x > new && rm new'
+allowed "no mount_setattr, control: git-style lock file in .git" "$S" 'echo x > .git/index.lock && rm .git/index.lock'
+escape "no mount_setattr: write a protected file" "$S" 'echo x >> .bashrc'
+escape "no mount_setattr: replace a protected file by rename over it" "$S" \
+	'echo evil > _ev && $PROBE rename _ev .bashrc'
+escape "no mount_setattr: create a hook" "$S" 'echo x > .git/hooks/post-checkout'
+escape "no mount_setattr: create a nested repo's hook" "$S" 'echo x > sub/repo/.git/hooks/post-checkout'
+escape "no mount_setattr: rename .git away, then create hooks" "$S" \
+	'$PROBE rename .git _g; mkdir -p .git/hooks && echo x > .git/hooks/pre-commit'
+escape "no mount_setattr: create an absent protected file" "$S" 'echo x > .npmrc'
+escape "no mount_setattr: write a denyWrite file" "$S" 'echo x >> ro/f'
+escape "no mount_setattr: read a denyRead file" "$S" 'cat .env'
+escape_links "no mount_setattr: replace a linked protected name" "$SW" \
+	'rm -f .zshrc; echo evil > .zshrc'
+escape_links "no mount_setattr: write through a linked .git" "$SW" 'echo x > .git/hooks/pre-commit'
+SB_WRAP=

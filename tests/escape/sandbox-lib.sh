@@ -77,24 +77,28 @@ leftovers() {
 	done
 }
 
-sb() { s=$1; shift; (cd "$P" && "$SRT" -s "$s" -c "$*"); }
+# SB_WRAP: words run before srt (e.g. a seccomp filter around it).
+SB_WRAP=
+sb() { s=$1; shift; (cd "$P" && $SB_WRAP "$SRT" -s "$s" -c "$*"); }
 
 baseline() { fixture; BASE=$(snapshot); }
 
 # refusing SYSCALL CMD...: run CMD under a seccomp filter that makes the
-# named system call (move_mount, keyctl) fail with EPERM, as a container's
-# profile or an old kernel would.
+# named system call (move_mount, keyctl, mount_setattr) fail with EPERM, as
+# a container's profile would; REFUSE_ERRNO=38 makes it ENOSYS, as a kernel
+# without it.
 refusing() {
-	python3 - "$@" <<'EOF'
+	python3 - "${REFUSE_ERRNO:-1}" "$@" <<'EOF'
 import ctypes, os, struct, sys
-nrs = {"x86_64": {"move_mount": 429, "keyctl": 250},
-       "aarch64": {"move_mount": 429, "keyctl": 219}}
+nrs = {"x86_64": {"move_mount": 429, "keyctl": 250, "mount_setattr": 442},
+       "aarch64": {"move_mount": 429, "keyctl": 219, "mount_setattr": 442}}
+err = int(sys.argv.pop(1))
 nr = nrs[os.uname().machine][sys.argv[1]]
 libc = ctypes.CDLL(None, use_errno=True)
 def insn(code, k, jt=0, jf=0): return struct.pack("HBBI", code, jt, jf, k)
 prog = (insn(0x20, 0) +                 # ld [nr]
         insn(0x15, nr, 0, 1) +          # jeq nr
-        insn(0x06, 0x00050000 | 1) +    # ret ERRNO(EPERM)
+        insn(0x06, 0x00050000 | err) +  # ret ERRNO(err)
         insn(0x06, 0x7fff0000))         # ret ALLOW
 buf = ctypes.create_string_buffer(prog)
 class fprog(ctypes.Structure):

@@ -658,7 +658,8 @@ static void bind_onto(const char *from, const char *path, bool read_only)
 		die_errno("init: cannot copy the mount at %s to protect %s, refusing to run", from, path);
 	if (syscall(SYS_mount_setattr, src, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
 		die_errno("init: cannot set the mount flags for %s, refusing to run%s", path,
-			  errno == ENOSYS ? " (mount_setattr needs Linux 5.12 or later)" : "");
+			  errno == ENOSYS ? " (mount_setattr needs Linux 5.12; srt gives such a kernel's "
+					"mounts to bwrap)" : "");
 	if (syscall(SYS_move_mount, src, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		die_errno("init: cannot mount over %s to protect it, refusing to run", path);
 	close(src);
