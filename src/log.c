@@ -34,7 +34,7 @@ void log_debug(const char *fmt, ...)
 	if (!debug_on)
 		return;
 	va_start(ap, fmt);
-	vlog("[srt debug] ", fmt, ap, 0);
+	vlog("[SandboxDebug] ", fmt, ap, 0);
 	va_end(ap);
 }
 

@@ -10,7 +10,7 @@ bool log_debug_enabled(void);
 
 /* "srt: <msg>" on stderr. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "[srt debug] <msg>" on stderr, only with -d / SRT_DEBUG. */
+/* "[SandboxDebug] <msg>" on stderr (the original's prefix), only with -d / SRT_DEBUG. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A message with no prefix, e.g. the spec's exact "Error: ..." lines. */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -670,7 +670,11 @@ int main(int argc, char **argv)
 	r.command = cli_command_string(&r.opts);
 	if (!r.command && !r.opts.dry_run)
 		run_fail(&r, "Error: No command specified. Use -c <command> or provide command arguments.");
-	log_debug("command: %s", r.command ? r.command : "(none)");
+	/* The original's wording: scripts grep for it. */
+	if (r.opts.command_string)
+		log_debug("Command string mode (-c): %s", r.command);
+	else
+		log_debug("Original command: %s", r.command ? r.command : "(none)");
 	find_cwd_and_home(&r);
 	plan_receipts(&r);
 	build_plans(&r);

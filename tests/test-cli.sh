@@ -79,8 +79,12 @@ out=$("$SRT" -s "$S" -c 'echo "$SANDBOX_RUNTIME"')
 is "SANDBOX_RUNTIME=1 inside" "$out" 1
 out=$("$SRT" -s "$S" -c 'exec 2>/dev/null; ls -l /proc/self/fd/9 | grep -c null' 9<"$S")
 is "--control-fd number is /dev/null inside (not used: any other fd is inherited)" "$out" "0"
-out=$("$SRT" -d -s "$S" true 2>&1 >/dev/null)
-like "-d writes debug lines to stderr" "$out" 'srt debug'
+out=$("$SRT" -d -s "$S" echo 'a b' 2>&1 >/dev/null)
+like "-d writes debug lines to stderr, the original's prefix" "$out" '^\[SandboxDebug\] '
+like "-d names the original command" "$out" "\\[SandboxDebug\\] Original command: echo 'a b'"
+out=$("$SRT" -d -s "$S" -c 'echo hi' 2>&1 >/dev/null)
+like "-d -c names the command string" "$out" '\[SandboxDebug\] Command string mode \(-c\): echo hi'
+
 out=$("$SRT" -d -s "$S" -c 'echo "$SRT_DEBUG"' 2>/dev/null)
 is "-d output never reaches stdout; SRT_DEBUG set inside" "$out" "true"
 

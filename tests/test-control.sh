@@ -205,7 +205,7 @@ if scenario in ("live-debug", "live-quiet"):
     out["echoed_bad_line"] = run.count("not json")
     out["exact_message"] = run.count("Invalid config on control fd %d: ignored, previous config still in force" % r)
     # Without -d the two rejections are all srt says.
-    out["other_stderr"] = json.dumps([l for l in run.err if l is not None and not l.startswith("[srt debug]")
+    out["other_stderr"] = json.dumps([l for l in run.err if l is not None and not l.startswith("[SandboxDebug]")
                                       and "Invalid config on control fd" not in l])
 elif scenario in ("reset-before", "reset-after"):
     a, b = socket.socketpair()
@@ -227,7 +227,7 @@ elif scenario in ("reset-before", "reset-after"):
         run.step("quit")
     out["rc"] = run.finish()
     out["seconds"] = int(time.time() - t0)
-    out["stderr"] = json.dumps([l for l in run.err if l is not None and not l.startswith("[srt debug]")])
+    out["stderr"] = json.dumps([l for l in run.err if l is not None and not l.startswith("[SandboxDebug]")])
 emit()
 EOF
 

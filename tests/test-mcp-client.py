@@ -138,6 +138,6 @@ out["stdout_lines"] = bytes(raw).count(b"\n")
 out["stdout_non_jsonrpc"] = len(bad)
 out["stdout_ends_with_newline"] = bytes(raw).endswith(b"\n")
 err_text = b"".join(stderr_chunks).decode(errors="replace")
-out["stderr_debug_lines"] = sum(1 for l in err_text.splitlines() if l.startswith("[srt debug]"))
+out["stderr_debug_lines"] = sum(1 for l in err_text.splitlines() if l.startswith("[SandboxDebug]"))
 for k, v in out.items():
     print("%s\t%s" % (k, str(v).replace("\n", " ")))
