@@ -174,15 +174,31 @@ static bool root_helper_cap(int cap)
 	return geteuid() == 0 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1;
 }
 
-/* seccomp.applyPath, else the helper next to srt (build tree or libexec). */
+/* seccomp.applyPath, else the helper next to srt (build tree or libexec).
+ * As the original, an applyPath that does not exist falls back to the
+ * installed helper; one that exists must be srt's: the npm package's
+ * helper (which settings written for the original may name) takes another
+ * command line and would leave the sandbox half made. */
 static void find_helper(struct run *r)
 {
-	r->helper = r->cfg->seccomp_apply_path ? r->cfg->seccomp_apply_path : locate_helper();
+	const char *apply = r->cfg->seccomp_apply_path;
+
+	if (apply && access(apply, F_OK) < 0 && errno == ENOENT) {
+		log_debug("seccomp.applyPath %s does not exist: using the installed helper", apply);
+		apply = NULL;
+	}
+	r->helper = apply ? apply : locate_helper();
 	if (access(r->helper, X_OK) < 0)
 		run_fail(r,
 			 "srt: the apply-seccomp helper %s is not usable (%s); refusing to run without "
 			 "Unix-socket and namespace isolation",
 			 r->helper, strerror(errno));
+	if (apply && !locate_helper_is_srts(apply))
+		run_fail(r,
+			 "srt: seccomp.applyPath %s is not srt's apply-seccomp (it does not take srt's options; "
+			 "the npm package's helper cannot make this sandbox): remove the key or name srt's "
+			 "helper (%s)",
+			 apply, locate_helper());
 }
 
 /* The helper's flags: which of its rules the settings lift. */

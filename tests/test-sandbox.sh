@@ -15,6 +15,11 @@ printf '{"network":{"allowedDomains":["example.com"],"deniedDomains":[],"allowAl
 cp "$SRT_APPLY_SECCOMP" "$TESTDIR/my-helper"
 printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/my-helper" > apply.json
 printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/missing-helper" > noapply.json
+# A helper with another command line (as the npm package's): runs its
+# arguments as the command.
+printf '#!/bin/sh\nexec "$@"\n' > "$TESTDIR/other-helper"
+chmod 755 "$TESTDIR/other-helper"
+printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/other-helper" > otherapply.json
 chmod 644 ./*.json
 
 PROBE='
@@ -71,10 +76,14 @@ for u in $users; do
 	is "$u: seccomp.applyPath helper is used" "$(val "$out" unix)" EPERM
 	out=$(as "$u" "$SRT" -d -s apply.json true 2>&1)
 	like "$u: seccomp.applyPath named in the plan" "$(as "$u" "$SRT" --dry-run -s apply.json true)" "^$TESTDIR/my-helper$"
-	out=$(as "$u" "$SRT" -s noapply.json -c 'touch ran' 2>&1); rc=$?
-	is "$u: missing seccomp.applyPath refuses to run" "$rc" 1
-	like "$u: missing helper is named" "$out" 'missing-helper is not usable'
-	check "$u: nothing ran without the helper" '[ ! -e ran ]'
+	out=$(as "$u" "$SRT" -d -s noapply.json python3 probe.py 2>&1); rc=$?
+	is "$u: missing seccomp.applyPath: the installed helper is used (as the original)" "$rc" 0
+	is "$u: missing seccomp.applyPath: Unix sockets still blocked" "$(val "$out" unix)" EPERM
+	like "$u: missing seccomp.applyPath: -d says so" "$out" 'missing-helper does not exist: using the installed helper'
+	out=$(as "$u" "$SRT" -s otherapply.json -c 'touch ran' 2>&1); rc=$?
+	is "$u: seccomp.applyPath not srt's helper refuses to run" "$rc" 1
+	like "$u: seccomp.applyPath not srt's helper is named" "$out" "other-helper is not srt's apply-seccomp"
+	check "$u: nothing ran under another helper" '[ ! -e ran ]'
 
 	out=$(as "$u" "$SRT" -s base.json -c 'kill -INT $$; echo not-reached' 2>&1); rc=$?
 	is "$u: death by SIGINT gives 130" "$rc" 130
