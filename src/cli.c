@@ -251,8 +251,9 @@ char *cli_command_string(const struct srt_opts *o)
 		return xstrdup(o->command_string);
 	if (o->n_words == 0)
 		return NULL;
+	/* One word is a shell command; a blank one is no command (as -c ''). */
 	if (o->n_words == 1)
-		return xstrdup(o->words[0]);
+		return o->words[0][strspn(o->words[0], " \t\n")] ? xstrdup(o->words[0]) : NULL;
 	for (int i = 0; i < o->n_words; i++) {
 		_cleanup_free_ char *q = cli_shell_quote(o->words[i]);
 		char *next = joined ? xasprintf("%s %s", joined, q) : xstrdup(q);

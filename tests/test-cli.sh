@@ -42,6 +42,12 @@ is "no command exits 1" "$rc" 1
 like "no command message" "$out" '^Error: No command specified. Use -c <command> or provide command arguments.$'
 out=$("$SRT" -d -s "$S" 2>&1); rc=$?
 is "only -d: still no command, exit 1" "$rc" 1
+for blank in '' ' ' '	
+'; do
+	out=$("$SRT" -s "$S" "$blank" 2>&1); rc=$?
+	is "a blank single word is no command, exit 1 ('$blank')" "$rc" 1
+	like "a blank single word: no command message" "$out" '^Error: No command specified'
+done
 
 out=$("$SRT" -s "$TESTDIR/missing.json" -c 'touch ran' 2>&1); rc=$?
 is "missing -s file exits 1" "$rc" 1
