@@ -75,42 +75,18 @@ struct audit *audit_open(struct event_base *base, const char *dir, const char *k
 static char *helper_filter(const char *helper, const strv *flags, size_t *ret_len)
 {
 	strv argv = {0};
-	int pipefd[2], st;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	pid_t pid;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
+	char *buf;
+	int st;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return NULL;
 	strv_push(&argv, helper);
 	strv_extend(&argv, flags);
 	strv_pushv(&argv, (const char *const[]){"--export-bpf", "-", NULL});
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	spawnattr_init_clean(&attr);
-	if (posix_spawn(&pid, helper, &fa, &attr, strv_argv(&argv), environ) != 0)
-		pid = -1;
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	st = run_capture(strv_argv(&argv), false, FILTER_MAX, &buf, ret_len);
 	strv_clear(&argv);
-	close(pipefd[1]);
-	buf = xmalloc(FILTER_MAX);
-	while (pid > 0 && len < FILTER_MAX && (n = read(pipefd[0], buf + len, FILTER_MAX - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		len += (size_t)n;
-	}
-	close(pipefd[0]);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || len == 0) {
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || *ret_len == 0) {
 		free(buf);
 		return NULL;
 	}
-	*ret_len = len;
 	return buf;
 }
 

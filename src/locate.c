@@ -2,17 +2,13 @@
 
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 bool locate_in_build_tree(void)
 {
@@ -68,35 +64,9 @@ char *locate_program(const char *name)
 bool locate_helper_is_srts(const char *path)
 {
 	char *argv[] = { (char *)path, "--help", NULL };
-	char out[4096];
-	size_t len = 0;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int pipefd[2], st;
-	pid_t pid;
-	ssize_t n;
+	_cleanup_free_ char *out = NULL;
+	size_t len;
+	int st = run_capture(argv, true, 4096, &out, &len);
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return false;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	spawnattr_init_clean(&attr);
-	if (posix_spawn(&pid, path, &fa, &attr, argv, environ) != 0)
-		pid = -1;
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	while (pid > 0 && len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		len += (size_t)n;
-	}
-	close(pipefd[0]);
-	out[len] = '\0';
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && strstr(out, "--late-mounts");
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && strstr(out, "--late-mounts");
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void *xmalloc(size_t n)
@@ -204,4 +205,49 @@ int memfd_fill_seal(int fd, const void *buf, size_t len)
 	    lseek(fd, 0, SEEK_SET) < 0)
 		return -1;
 	return 0;
+}
+
+int run_capture(char *const argv[], bool quiet, size_t max, char **ret_buf, size_t *ret_len)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int pipefd[2], st = -1;
+	size_t len = 0;
+	char *buf;
+	pid_t pid;
+	ssize_t n;
+
+	*ret_buf = NULL;
+	*ret_len = 0;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	spawnattr_init_clean(&attr);
+	if (posix_spawn(&pid, argv[0], &fa, &attr, argv, environ) != 0)
+		pid = -1;
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -1;
+	}
+	buf = xmalloc(max + 1);
+	while (len < max && (n = read(pipefd[0], buf + len, max - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	close(pipefd[0]);
+	buf[len] = '\0';
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*ret_buf = buf;
+	*ret_len = len;
+	return st;
 }

@@ -31,6 +31,12 @@ void cleanup_fclosep(FILE **f);
  * and both survive exec).  Destroy with posix_spawnattr_destroy(). */
 void spawnattr_init_clean(posix_spawnattr_t *attr);
 
+/* Run argv[0] (a path) with argv, its standard output read into a
+ * malloc'd, NUL-terminated buffer of at most max bytes (the rest is not
+ * read), stderr on /dev/null when quiet.  Returns the wait status, or -1
+ * when it could not start (*ret_buf then NULL). */
+int run_capture(char *const argv[], bool quiet, size_t max, char **ret_buf, size_t *ret_len);
+
 /* Write buf whole into the memfd (made with MFD_ALLOW_SEALING), seal it
  * against any change and rewind it.  0, or -1 with errno. */
 int memfd_fill_seal(int fd, const void *buf, size_t len);
