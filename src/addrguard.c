@@ -113,6 +113,7 @@ static const struct range fixed_ranges[] = {
 	{"100.100.100.200/32", "a cloud metadata address"},
 	{"168.63.129.16/32", "a cloud metadata address"},
 	{"fd00:ec2::254/128", "a cloud metadata address"},
+	{"fd20:ce::254/128", "a cloud metadata address"}, /* GCP over IPv6 */
 	{"127.0.0.0/8", "a loopback address"},
 	{"::1/128", "a loopback address"},
 	{"0.0.0.0/8", "an unspecified address"},

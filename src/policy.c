@@ -26,8 +26,23 @@ struct policy {
 	strv entries; /* owned copies of the entry strings and reasons */
 };
 
-/* Spec 5 step 1 (upstream isValidHost), one stricter point: brackets may
- * only hold an IPv6 literal.  Step 2 is the shared URL host parser. */
+/* Every label of a name 1-63 bytes, but for the root's after a final dot:
+ * an empty one inside ("a..b", ".a") would end the name early in a DNS
+ * query, so srt would look up another name than the one it checked. */
+static bool dns_labels_ok(const char *name)
+{
+	for (const char *p = name;;) {
+		size_t n = strcspn(p, ".");
+		if (n == 0 || n > 63)
+			return false;
+		if (!p[n] || !p[n + 1])
+			return true;
+		p += n + 1;
+	}
+}
+
+/* Spec 5 step 1 (upstream isValidHost), two stricter points: brackets may
+ * only hold an IPv6 literal, and a name must have no empty label.  Step 2 is the shared URL host parser. */
 int policy_canonical_host(const char *host, char **ret, bool *ret_is_ip)
 {
 	size_t len;
@@ -55,7 +70,7 @@ int policy_canonical_host(const char *host, char **ret, bool *ret_is_ip)
 		return -1;
 	}
 	out = domain_canonical_host(host);
-	if (!out || !*out) {
+	if (!out || !*out || (!v6 && !ip_is_v4(out) && !dns_labels_ok(out))) {
 		free(out);
 		return -1;
 	}

@@ -86,6 +86,13 @@ static void test_canonical(void)
 		{"a/b.com", NULL, false},
 		{"a@b.com", NULL, false},
 		{"\xc3\xbcnicode.com", NULL, false},
+		/* empty labels would end a DNS query's name early */
+		{"evil.test..x.ok.test", NULL, false},
+		{".example.com", NULL, false},
+		{"a...", NULL, false},
+		{"..", NULL, false},
+		{"example.com.", "example.com", false},
+		{"Example.COM", "example.com", false},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		char *out = NULL;
@@ -99,15 +106,22 @@ static void test_canonical(void)
 		}
 		free(out);
 	}
-	/* length limit: 255 ok, 256 malformed */
+	/* length limits: 255 bytes in all, 63 per label */
 	char big[300];
 	memset(big, 'a', sizeof(big));
-	big[251] = '.', big[252] = 'c', big[253] = 'o', big[254] = 'm', big[255] = '\0';
+	big[63] = big[127] = big[191] = '.';
+	big[255] = '\0';
 	char *out = NULL;
-	ok(policy_canonical_host(big, &out, NULL) == 0, "255-char host accepted");
+	ok(policy_canonical_host(big, &out, NULL) == 0, "255-char host of 63-char labels accepted");
 	free(out);
 	big[255] = 'x', big[256] = '\0';
 	ok(policy_canonical_host(big, &out, NULL) < 0, "256-char host malformed");
+	memset(big, 'a', 70);
+	strcpy(big + 64, ".com");
+	ok(policy_canonical_host(big, &out, NULL) < 0, "64-char label malformed");
+	strcpy(big + 63, ".com");
+	ok(policy_canonical_host(big, &out, NULL) == 0, "63-char label accepted");
+	free(out);
 }
 
 static void test_split(void)
@@ -372,6 +386,7 @@ static void test_guard(void)
 		{"example.com", 443, "255.255.255.255", "a broadcast address"},
 		{"example.com", 443, "169.254.169.254", "a cloud metadata address"},
 		{"example.com", 443, "fd00:ec2::254", "a cloud metadata address"},
+		{"example.com", 443, "fd20:ce::254", "a cloud metadata address"},
 		{"example.com", 443, "100.100.100.200", "a cloud metadata address"},
 		{"example.com", 443, "203.0.113.77", "a denied address"},
 		{"example.com", 443, "2001:db8:bad:1::1", "a denied address"},

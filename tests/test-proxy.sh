@@ -22,7 +22,7 @@ P=$(cat "$D/port")
 P2=$(cat "$D/port2")
 
 # Names the tests resolve: all on loopback (SRT_TEST_HOSTS_FILE is read only when set).
-printf '127.0.0.1 upstream.test guarded.test evil.test\n' > "$D/hosts"
+printf '127.0.0.1 upstream.test guarded.test evil.test x.upstream.test\n' > "$D/hosts"
 export SRT_TEST_HOSTS_FILE="$D/hosts"
 
 start_proxy() { # NAME SETTINGS_JSON
@@ -45,7 +45,7 @@ for _ in range(200):
 hits() { grep -c "$1" "$D/hits" 2>/dev/null || true; }
 
 S='"filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[]}'
-start_proxy a "{\"network\":{\"allowedDomains\":[\"127.0.0.1:$P\",\"upstream.test\",\"both.test\",\"evil.test\"],\"deniedDomains\":[\"both.test\",\"evil.test\"],\"deniedDomainReasons\":{\"evil.test\":\"evil is denied\"}},$S}"
+start_proxy a "{\"network\":{\"allowedDomains\":[\"127.0.0.1:$P\",\"upstream.test\",\"*.upstream.test\",\"both.test\",\"evil.test\"],\"deniedDomains\":[\"both.test\",\"evil.test\"],\"deniedDomainReasons\":{\"evil.test\":\"evil is denied\"}},$S}"
 bridge a; BA=$BRIDGE_PORT
 C="curl -s --max-time 10 --proxy http://127.0.0.1:$BA"
 
@@ -123,6 +123,15 @@ out=$(raw http "$D/a-http.sock" "GET http://127.0.0.1:$P/x HTTP/1.1\r\n folded: 
 like "obsolete line folding: 400" "$out" '^HTTP/1.1 400'
 out=$(raw http "$D/a-http.sock" "CONNECT 127.0.0.1:0 HTTP/1.1\r\n\r\n")
 like "CONNECT port 0: 400" "$out" '^HTTP/1.1 400'
+# An empty label ends a DNS query's name early: "evil.test..x.upstream.test"
+# would be looked up as evil.test; refused before any lookup.
+out=$(raw http "$D/a-http.sock" "CONNECT x.upstream.test:$P HTTP/1.1\r\n\r\n")
+like "control: CONNECT to a name under *.upstream.test: 200" "$out" '^HTTP/1.1 200'
+out=$(raw http "$D/a-http.sock" "CONNECT evil.test..x.upstream.test:$P HTTP/1.1\r\n\r\n")
+like "CONNECT to a name with an empty label: refused" "$out" '^HTTP/1.1 4'
+out=$(raw http "$D/a-http.sock" "GET http://.upstream.test:$P/emptylabel HTTP/1.1\r\n\r\n")
+like "GET to a name with an empty first label: refused" "$out" '^HTTP/1.1 4'
+is "names with empty labels: no upstream hit" "$(hits /emptylabel)" 0
 out=$(raw http "$D/a-http.sock" "GET http://127.0.0.1:$P/ka1 HTTP/1.1\r\nHost: x\r\n\r\nGET http://blocked.test:$P/ka2 HTTP/1.1\r\nHost: x\r\n\r\nGET http://127.0.0.1:$P/ka3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 is "keep-alive: each request judged on its own" "$(printf '%s' "$out" | grep -o '^HTTP/1.1 [0-9]*' | tr '\n' ' ')" "HTTP/1.1 200 HTTP/1.1 403 HTTP/1.1 200 "
 is "keep-alive: blocked request never reached upstream" "$(hits /ka2)" 0
