@@ -363,7 +363,12 @@ static void release_late_mounts(struct run *r)
 	e = fs_plan_helper_mounts(r->fs, &buf, &len);
 	if (e == 0 && (memfd_fill_seal(r->late_data, buf, len) < 0 || write(r->late_ready[1], "", 1) != 1))
 		e = -errno;
-	if (e < 0) {
+	/* No reader left: the helper never started (bwrap failed) or is gone,
+	 * and nothing runs without the byte; bwrap's exit, awaited next, says
+	 * why (a namespace failure gets its hint there). */
+	if (e == -EPIPE)
+		log_debug("the helper is gone before its mounts were handed over");
+	else if (e < 0) {
 		abandon_sandbox(r);
 		run_fail(r, "srt: cannot hand the helper its mounts: %s",
 			 e == -EINVAL ? "a mount it cannot make (internal error)" : strerror(-e));
