@@ -56,5 +56,7 @@ up_reset() { : > "$UP_LOG"; }
 # Positive control: the upstream answers on both addresses from the host.
 is "host: upstream answers on 127.0.0.1" "$($PEER connect 127.0.0.1 "$P")" connected
 is "host: upstream answers on ::1" "$($PEER connect ::1 "$P")" connected
+# The upstream logs after its accept, which may come after our connect returned.
+for _ in $(seq 100); do grep -q 'conn ::1' "$UP_LOG" && break; sleep 0.02; done
 like "host: the upstream logged both" "$(cat "$UP_LOG")" 'conn ::1'
 up_reset
