@@ -83,6 +83,30 @@ def request(method, params, timeout=60):
             return msg
 
 
+def print_descendants(top):
+    """pid, state, kernel wait channel and command of every process below
+    TOP (on stderr): where a hung sandbox start-up waits."""
+    children = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open("/proc/%s/stat" % pid).read()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(pid))
+        except (OSError, ValueError, IndexError):
+            pass
+    todo = [(top, 0)]
+    while todo:
+        pid, depth = todo.pop()
+        try:
+            state = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+            wchan = open("/proc/%d/wchan" % pid).read()
+            cmd = open("/proc/%d/cmdline" % pid, "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        print("%s%d %s %s %s" % ("  " * depth, pid, state, wchan, cmd[:200]), file=sys.stderr)
+        todo.extend((c, depth + 1) for c in sorted(children.get(pid, []), reverse=True))
+
+
 def tool_text(resp):
     res = resp.get("result", {})
     return " ".join(c.get("text", "") for c in res.get("content", [])), bool(res.get("isError"))
@@ -113,6 +137,13 @@ try:
         text, err = tool_text(request("tools/call", {"name": "read_text_file", "arguments": {
             "path": os.path.join(project, "inside.txt")}}))
         out["read_back"] = ("error " if err else "ok ") + text.strip()
+except SystemExit as e:
+    # Still report what was seen, and the server's stderr: a hang must
+    # leave enough behind to be understood from a CI log.
+    out["error"] = str(e)
+    print(e, file=sys.stderr)
+    print("processes below the client at that moment:", file=sys.stderr)
+    print_descendants(os.getpid())
 finally:
     proc.stdin.close()
     try:
@@ -138,6 +169,8 @@ out["stdout_lines"] = bytes(raw).count(b"\n")
 out["stdout_non_jsonrpc"] = len(bad)
 out["stdout_ends_with_newline"] = bytes(raw).endswith(b"\n")
 err_text = b"".join(stderr_chunks).decode(errors="replace")
+with open(transcript + ".stderr", "w") as f:
+    f.write(err_text)
 out["stderr_debug_lines"] = sum(1 for l in err_text.splitlines() if l.startswith("[SandboxDebug]"))
 for k, v in out.items():
     print("%s\t%s" % (k, str(v).replace("\n", " ")))

@@ -63,6 +63,8 @@ EOF
 		PATH="$SRT_DIR:$PATH" python3 "$CLIENT" full "$W/project" "$W/outside" "$W/stdout" --mcp-json "$W/.mcp.json" fs > "$res" 2> "$W/client.err"
 	fi
 	[ -s "$W/client.err" ] && sed 's/^/# client: /' "$W/client.err"
+	# The server's (and srt's) stderr, when the session did not complete.
+	[ -n "$(get "$res" error)" ] && sed 's/^/# stderr: /' "$W/stdout.stderr"
 	is "$tag: initialize answered by the filesystem server" "$(get "$res" server)" secure-filesystem-server
 	is "$tag: tools/list has write_file" "$(get "$res" has_write_file)" True
 	like "$tag: write inside the allowed directory succeeds" "$(get "$res" write_inside)" '^ok Successfully wrote to '
