@@ -1,8 +1,8 @@
 #!/bin/sh
 # Throughput of a 256 MiB download from a loopback server:
 #   direct on the host;
-#   inside the sandbox through `$SRT` (real bwrap, socat bridge, helper,
-#   srt's HTTP proxy), plain HTTP and CONNECT;
+#   inside the sandbox through `$SRT` (real bwrap, the helper's listener,
+#   srt's HTTP proxy accepting on it), plain HTTP and CONNECT;
 #   the original srt 0.0.83 the same way, when present;
 #   srt's proxy alone on the host (proxy-driver behind a socat bridge);
 #   one bare relay process on the host (socat TCP -> TCP): what any proxy

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "config.h"
 #include "control.h"
+#include "listeners.h"
 #include "locate.h"
 #include "log.h"
 #include "mounts.h"
@@ -29,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +62,10 @@ struct run {
 	 * --late-mounts): a memfd filled once ripgrep is done, then a byte on
 	 * the pipe releases it. */
 	int late_data, late_ready[2];
+	/* The sandbox's proxy listeners come on [0] (apply-seccomp
+	 * --proxy-listeners has [1]); -1 when srt runs no proxy of its own. */
+	int listen_sock[2];
+	struct event *listen_ev;
 	int interrupted_by; /* a signal that arrived before the command could start */
 	bool released;      /* the helper has its mounts: the command starts */
 	bool control_failed; /* the control channel died before its first update */
@@ -80,6 +86,10 @@ static void run_cleanup(struct run *r)
 	close_keep_errno(r->late_ready[1]);
 	close_keep_errno(r->late_ready[0]);
 	close_keep_errno(r->late_data);
+	if (r->listen_ev)
+		event_free(r->listen_ev);
+	close_keep_errno(r->listen_sock[0]);
+	close_keep_errno(r->listen_sock[1]);
 	sandbox_free(r->sandbox);
 	close_keep_errno(r->alive[0]);
 	close_keep_errno(r->alive[1]);
@@ -108,6 +118,7 @@ static void run_cleanup(struct run *r)
 	memset(r, 0, sizeof(*r));
 	r->alive[0] = r->alive[1] = -1;
 	r->late_data = r->late_ready[0] = r->late_ready[1] = -1;
+	r->listen_sock[0] = r->listen_sock[1] = -1;
 }
 
 /* Print the message, tear everything down (placeholders, sockets, temp
@@ -240,7 +251,8 @@ static void build_inner_command(struct run *r, strv *cmd, bool for_display)
 	strv_push(cmd, shell);
 	strv_push(cmd, "-c");
 	strv_push(cmd, r->command ? r->command : (for_display ? "<command>" : "true"));
-	net_plan_wrap_helper_command(r->net, cmd);
+	_cleanup_free_ char *listen_fd = for_display ? xstrdup("<fd>") : xasprintf("%d", r->listen_sock[1]);
+	net_plan_wrap_helper_command(r->net, cmd, listen_fd);
 }
 
 static void build_env(struct run *r, strv *env)
@@ -538,6 +550,58 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* The helper's listeners arrived: srt's proxies accept on them.  Anything
+ * else (no message, a descriptor that is not the listener asked for) leaves
+ * the in-sandbox ports without a listener: connections there are refused. */
+static void on_listeners(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+	unsigned short ports[LISTENERS_MAX];
+	size_t n = net_plan_own_ports(r->net, ports);
+	int fds[LISTENERS_MAX];
+	char *err = NULL;
+	int rc = listeners_receive(r->listen_sock[0], ports, n, fds, &err);
+
+	if (rc == LISTENERS_NOT_YET)
+		return;
+	event_free(r->listen_ev);
+	r->listen_ev = NULL;
+	close_keep_errno(r->listen_sock[0]);
+	r->listen_sock[0] = -1;
+	if (rc == LISTENERS_NONE) { /* the helper did not get that far, and said why */
+		log_debug("the helper handed over no listeners");
+		return;
+	}
+	if (rc < 0) {
+		log_warn("%s; the sandbox's proxy connections will be refused", err);
+		free(err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum proxy_kind kind = ports[i] == NET_SANDBOX_HTTP_PORT ? PROXY_HTTP : PROXY_SOCKS;
+		if (proxy_adopt_listener(r->proxy, kind, fds[i], &err) < 0) {
+			log_warn("%s", err);
+			free(err);
+		}
+	}
+	log_debug("proxies accept on the sandbox's %zu listener(s)", n);
+}
+
+/* The socket the helper hands its listeners over, when srt runs a proxy of
+ * its own (a SOCK_SEQPACKET pair: one message, nothing else). */
+static void open_listener_channel(struct run *r)
+{
+	unsigned short ports[LISTENERS_MAX];
+
+	if (net_plan_own_ports(r->net, ports) == 0)
+		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->listen_sock) < 0)
+		run_fail(r, "srt: socketpair: %s", strerror(errno));
+	r->listen_ev = event_new(r->base, r->listen_sock[0], EV_READ | EV_PERSIST, on_listeners, r);
+	if (!r->listen_ev || event_add(r->listen_ev, NULL) < 0)
+		run_fail(r, "srt: cannot watch the sandbox's listener channel");
+}
+
 static void start_network(struct run *r)
 {
 	char *err = NULL;
@@ -552,6 +616,7 @@ static void start_network(struct run *r)
 		run_fail(r, "srt: %s", err);
 	if (net_plan_start_host_bridges(r->net, &err) < 0)
 		run_fail(r, "srt: %s", err);
+	open_listener_channel(r);
 }
 
 /* Receipts: flags win over the settings' "receipts" object.  The sandbox
@@ -612,7 +677,7 @@ static int run_sandbox(struct run *r)
 	_cleanup_free_ char *bwrap = bwrap_path(r);
 	struct sandbox_spawn_opts so = {
 		.bwrap_path = bwrap, .args = &args, .hide_fd = r->opts.control_fd, .watch_fd = -1,
-		.pass_fds = {-1, -1}};
+		.pass_fds = {-1, -1, -1}};
 	int status;
 
 	raise_fd_limit();
@@ -632,13 +697,15 @@ static int run_sandbox(struct run *r)
 	so.watch_fd = r->alive[0];
 	so.pass_fds[0] = r->late_data;
 	so.pass_fds[1] = r->late_ready[0];
+	so.pass_fds[2] = r->listen_sock[1];
 	so.n_command = build_bwrap_args(r, &args, false);
 	set_signal_mask(SIG_UNBLOCK); /* pending signals now reach the loop */
 	check_interrupted(r);
 	r->sandbox = sandbox_spawn(r->base, &so, &err);
 	close_keep_errno(r->alive[0]); /* the guardian and bwrap have it now */
 	close_keep_errno(r->late_ready[0]);
-	r->alive[0] = r->late_ready[0] = -1;
+	close_keep_errno(r->listen_sock[1]);
+	r->alive[0] = r->late_ready[0] = r->listen_sock[1] = -1;
 	if (!r->sandbox) {
 		strv_clear(&args);
 		run_fail(r, "srt: %s", err);
@@ -675,7 +742,7 @@ static void log_peak_rss(void)
 
 int main(int argc, char **argv)
 {
-	struct run r = {.alive = {-1, -1}, .late_data = -1, .late_ready = {-1, -1}};
+	struct run r = {.alive = {-1, -1}, .late_data = -1, .late_ready = {-1, -1}, .listen_sock = {-1, -1}};
 	int status;
 
 	set_signal_mask(SIG_BLOCK);

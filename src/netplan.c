@@ -1,4 +1,5 @@
-/* Network plan: private socket directory, environment, bridge words. */
+/* Network plan: private socket directory, environment, the helper's
+ * listener and bridge words. */
 #include "netplan.h"
 
 #include "locate.h"
@@ -116,7 +117,9 @@ int net_plan_build(const struct srt_config *cfg, const char *base, struct net_pl
 	p->ext_http_port = cfg->network.http_proxy_port;
 	p->ext_socks_port = cfg->network.socks_proxy_port;
 	p->bridge_pids[0] = p->bridge_pids[1] = -1;
-	strv_push(&p->binds, p->dir);
+	/* Only an in-sandbox socat (external ports) connects to a socket. */
+	if (p->ext_http_port || p->ext_socks_port)
+		strv_push(&p->binds, p->dir);
 	build_env(p);
 	*ret = p;
 	return 0;
@@ -188,24 +191,70 @@ const strv *net_plan_binds(const struct net_plan *p)
 	return &p->binds;
 }
 
-void net_plan_wrap_helper_command(const struct net_plan *p, strv *cmd)
+size_t net_plan_own_ports(const struct net_plan *p, unsigned short ports[2])
 {
+	size_t n = 0;
+
+	if (!p->ext_http_port)
+		ports[n++] = NET_SANDBOX_HTTP_PORT;
+	if (!p->ext_socks_port)
+		ports[n++] = NET_SANDBOX_SOCKS_PORT;
+	return n;
+}
+
+/* "3128,1080" for the ports srt's proxies take over. */
+static char *own_ports_word(const struct net_plan *p)
+{
+	unsigned short ports[2];
+	size_t n = net_plan_own_ports(p, ports);
+
+	return n == 2 ? xasprintf("%u,%u", ports[0], ports[1]) : xasprintf("%u", ports[0]);
+}
+
+void net_plan_wrap_helper_command(const struct net_plan *p, strv *cmd, const char *listen_fd)
+{
+	unsigned short ports[2];
 	strv out = {0};
-	_cleanup_free_ char *http = xasprintf("%d:%s", NET_SANDBOX_HTTP_PORT, p->http_sock);
-	_cleanup_free_ char *socks = xasprintf("%d:%s", NET_SANDBOX_SOCKS_PORT, p->socks_sock);
 
 	strv_push(&out, cmd->v[0]);
-	strv_pushv(&out, (const char *const[]){ "--socat", p->socat, "--bridge", http, "--bridge", socks, NULL });
+	if (net_plan_own_ports(p, ports) > 0) {
+		_cleanup_free_ char *list = own_ports_word(p);
+		_cleanup_free_ char *word = xasprintf("%s:%s", listen_fd, list);
+		strv_pushv(&out, (const char *const[]){ "--proxy-listeners", word, NULL });
+	}
+	if (p->ext_http_port || p->ext_socks_port)
+		strv_pushv(&out, (const char *const[]){ "--socat", p->socat, NULL });
+	if (p->ext_http_port) {
+		_cleanup_free_ char *http = xasprintf("%d:%s", NET_SANDBOX_HTTP_PORT, p->http_sock);
+		strv_pushv(&out, (const char *const[]){ "--bridge", http, NULL });
+	}
+	if (p->ext_socks_port) {
+		_cleanup_free_ char *socks = xasprintf("%d:%s", NET_SANDBOX_SOCKS_PORT, p->socks_sock);
+		strv_pushv(&out, (const char *const[]){ "--bridge", socks, NULL });
+	}
 	for (size_t i = 1; i < cmd->n; i++)
 		strv_push(&out, cmd->v[i]);
 	strv_clear(cmd);
 	*cmd = out;
 }
 
+/* How the sandbox's connections to PORT reach the proxy. */
+static void describe_sandbox_side(const struct net_plan *p, FILE *out, int port, int ext_port, const char *sock,
+				  const char *what)
+{
+	if (ext_port)
+		fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s (started by apply-seccomp)\n",
+			p->socat, port, sock);
+	else
+		fprintf(out, "  sandbox listener: TCP localhost:%d, made by apply-seccomp, accepted by srt's %s "
+			     "proxy\n", port, what);
+}
+
 void net_plan_describe(const struct net_plan *p, FILE *out)
 {
 	fprintf(out, "network:\n");
-	fprintf(out, "  socket dir: %s (0700, bound into the sandbox)\n", p->dir);
+	fprintf(out, "  socket dir: %s (0700, %s)\n", p->dir,
+		p->binds.n ? "bound into the sandbox" : "host side only");
 	if (p->ext_http_port)
 		fprintf(out, "  http proxy: external localhost:%d via host bridge: %s UNIX-LISTEN:%s,fork,unlink-early,"
 			     "mode=600 TCP:localhost:%d,keepalive\n",
@@ -218,10 +267,8 @@ void net_plan_describe(const struct net_plan *p, FILE *out)
 			p->ext_socks_port, p->socat, p->socks_sock, p->ext_socks_port);
 	else
 		fprintf(out, "  socks proxy: srt on %s\n", p->socks_sock);
-	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s (started by apply-seccomp)\n",
-		p->socat, NET_SANDBOX_HTTP_PORT, p->http_sock);
-	fprintf(out, "  sandbox bridge: %s TCP-LISTEN:%d -> UNIX-CONNECT:%s (started by apply-seccomp)\n",
-		p->socat, NET_SANDBOX_SOCKS_PORT, p->socks_sock);
+	describe_sandbox_side(p, out, NET_SANDBOX_HTTP_PORT, p->ext_http_port, p->http_sock, "HTTP");
+	describe_sandbox_side(p, out, NET_SANDBOX_SOCKS_PORT, p->ext_socks_port, p->socks_sock, "SOCKS");
 	fprintf(out, "  env:\n");
 	for (size_t i = 0; i + 1 < p->env.n; i += 2)
 		fprintf(out, "    %s=%s\n", p->env.v[i], p->env.v[i + 1]);

@@ -1,8 +1,11 @@
-/* The network plan: where srt's proxies listen (Unix sockets in a private
- * 0700 directory), what the sandbox gets (the socket directory bound in,
- * proxy environment variables, an in-sandbox socat bridge from
- * localhost:3128/1080 to those sockets), and host-side socat bridges only
- * for external httpProxyPort/socksProxyPort.  Built before anything forks;
+/* The network plan: where srt's proxies listen, what the sandbox gets
+ * (proxy environment variables; TCP listeners on localhost:3128/1080 that
+ * apply-seccomp makes inside and hands to srt's proxies, so the sandbox's
+ * connections reach them with no process in between), and, only for an
+ * external httpProxyPort/socksProxyPort, a socat bridge inside from that
+ * port to a Unix socket in a private 0700 directory, served by a host-side
+ * socat.  srt's proxies listen on Unix sockets in that directory too (the
+ * user's own way in from the host).  Built before anything forks;
  * --dry-run prints it. */
 #pragma once
 
@@ -37,17 +40,24 @@ int net_plan_start_host_bridges(struct net_plan *plan, char **ret_err);
 
 /* NAME VALUE pairs for bwrap --setenv. */
 const strv *net_plan_env(const struct net_plan *plan);
-/* Paths to bind into the sandbox (the socket directory); bind them after
+/* Paths to bind into the sandbox (the socket directory, when a bridge
+ * needs it); bind them after
  * every filesystem mount so a tmpfs over /tmp cannot hide them. */
 const strv *net_plan_binds(const struct net_plan *plan);
 
-/* For a command that starts with srt's apply-seccomp helper (cmd->v[0]):
- * HELPER --socat SOCAT --bridge 3128:HTTP_SOCK --bridge 1080:SOCKS_SOCK
- * <rest...>.  The helper starts both socats before its own setup and its
- * worker waits until both ports listen, just before it runs the command. */
-void net_plan_wrap_helper_command(const struct net_plan *plan, strv *cmd);
+/* The in-sandbox ports whose listeners srt's own proxies take over (3128
+ * unless httpProxyPort, 1080 unless socksProxyPort), in the order the
+ * helper hands them over; returns how many (0-2). */
+size_t net_plan_own_ports(const struct net_plan *plan, unsigned short ports[2]);
 
-/* --dry-run: ports, sockets, bridge commands, env. */
+/* For a command that starts with srt's apply-seccomp helper (cmd->v[0]):
+ * HELPER [--proxy-listeners FD:PORTS] [--socat SOCAT --bridge PORT:SOCK...]
+ * <rest...>.  FD (a word: "<fd>" for --dry-run) is the helper's end of the
+ * socket that carries the listeners; the bridges are for external ports
+ * only (the helper starts them first, its worker waits until they listen). */
+void net_plan_wrap_helper_command(const struct net_plan *plan, strv *cmd, const char *listen_fd);
+
+/* --dry-run: ports, listeners, sockets, bridge commands, env. */
 void net_plan_describe(const struct net_plan *plan, FILE *out);
 
 /* Stop host bridges, remove sockets and the directory.  Idempotent; only

@@ -1,4 +1,5 @@
-/* Proxy server core: listeners on Unix sockets, compiled rules shared by
+/* Proxy server core: listeners (Unix sockets on the host, TCP listeners
+ * handed over from inside the sandbox), compiled rules shared by
  * reference, and the dialler (mitmProxy routing, parentProxy, or a direct
  * dial of an address that passed the resolved-address guard). */
 #include "proxy_int.h"
@@ -15,6 +16,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -589,7 +591,30 @@ void dial_cancel(struct dial *d)
 
 static void http_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
 {
-	proxy_http_accept(arg, fd);
+	proxy_http_accept(arg, fd, false);
+}
+
+/* A sandbox client: small answers (a 200 for CONNECT, a 403) go out at once
+ * instead of waiting for Nagle's algorithm. */
+static void set_nodelay(evutil_socket_t fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+static void http_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
+			       void *arg)
+{
+	set_nodelay(fd);
+	proxy_http_accept(arg, fd, true);
+}
+
+static void socks_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
+				void *arg)
+{
+	set_nodelay(fd);
+	proxy_socks_accept(arg, fd);
 }
 
 static void socks_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
@@ -610,6 +635,8 @@ static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(p->http_listener);
 	if (p->socks_listener)
 		evconnlistener_enable(p->socks_listener);
+	for (size_t i = 0; i < p->n_adopted; i++)
+		evconnlistener_enable(p->adopted[i]);
 }
 
 static void accept_error_cb(struct evconnlistener *l, void *arg)
@@ -624,6 +651,8 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
 		evconnlistener_disable(p->http_listener);
 	if (p->socks_listener)
 		evconnlistener_disable(p->socks_listener);
+	for (size_t i = 0; i < p->n_adopted; i++)
+		evconnlistener_disable(p->adopted[i]);
 	if (!evtimer_pending(p->accept_pause, NULL))
 		log_debug("proxy: out of descriptors (%s), not accepting for %d ms", strerror(err), ACCEPT_PAUSE_MS);
 	evtimer_add(p->accept_pause, &tv);
@@ -701,6 +730,29 @@ fail:
 	return NULL;
 }
 
+int proxy_adopt_listener(struct proxy_server *p, enum proxy_kind kind, int fd, char **ret_err)
+{
+	struct evconnlistener *l;
+
+	if (p->n_adopted == PROXY_MAX_ADOPTED) {
+		close(fd);
+		*ret_err = xstrdup("too many sandbox listeners");
+		return -1;
+	}
+	evutil_make_socket_nonblocking(fd);
+	/* backlog -1: the socket listens already (made inside the sandbox). */
+	l = evconnlistener_new(p->base, kind == PROXY_HTTP ? http_tcp_accept_cb : socks_tcp_accept_cb, p,
+			       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (!l) {
+		close(fd);
+		*ret_err = xasprintf("cannot accept on the sandbox's listener: %s", strerror(errno));
+		return -1;
+	}
+	evconnlistener_set_error_cb(l, accept_error_cb);
+	p->adopted[p->n_adopted++] = l;
+	return 0;
+}
+
 int proxy_set_network(struct proxy_server *p, const struct net_settings *net)
 {
 	char *err = NULL;
@@ -728,6 +780,8 @@ void proxy_free(struct proxy_server *p)
 		evconnlistener_free(p->socks_listener);
 		unlink(p->socks_path);
 	}
+	for (size_t i = 0; i < p->n_adopted; i++)
+		evconnlistener_free(p->adopted[i]);
 	if (p->accept_pause)
 		event_free(p->accept_pause);
 	while (p->conns)

@@ -40,6 +40,15 @@ typedef void (*proxy_event_cb)(const struct proxy_event *ev, void *arg);
 struct proxy_server *proxy_start(struct event_base *base, const char *http_socket_path, const char *socks_socket_path,
 				 const struct net_settings *net, proxy_event_cb cb, void *cb_arg, char **ret_err);
 
+/* Which proxy a listener feeds. */
+enum proxy_kind { PROXY_HTTP, PROXY_SOCKS };
+#define PROXY_MAX_ADOPTED 4
+
+/* Accept on FD, a listening TCP socket made inside the sandbox (apply-seccomp
+ * --proxy-listeners), as KIND's clients.  The proxy owns FD from then on,
+ * also on failure.  Returns 0, or -1 with *ret_err. */
+int proxy_adopt_listener(struct proxy_server *p, enum proxy_kind kind, int fd, char **ret_err);
+
 /* Live update (--control-fd): new connections use the new rules; existing
  * tunnels keep running.  The proxy keeps its own compiled copy.
  * parentProxy stays as it was at start-up (it is not a live setting).

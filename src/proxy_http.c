@@ -55,6 +55,7 @@ struct hconn {
 	uint64_t resp_left;     /* response body bytes expected (RELAY_UNLIMITED: until close) */
 	bool resp_head_done;
 	bool up_eof;
+	bool tcp_client;        /* the sandbox's TCP socket: a close shows only as EOF */
 };
 
 static void hconn_readcb(struct bufferevent *bev, void *arg);
@@ -96,20 +97,25 @@ static void hconn_close(struct hconn *h)
  * whenever no request body is due: pipelined bytes stay in the socket
  * (backpressure), so its bufferevent would not see it close, and upstream
  * and client would be held until the idle timeout.  gone_ev watches the
- * descriptor without reading it.  The client side is a Unix stream
- * socket: a full close of the peer shows as POLLHUP, a half-close
- * (shutdown(SHUT_WR) after the request) only as readable EOF, and such a
- * client still gets its answer.  Readable without POLLHUP (half-closed, or
- * pipelined bytes) cannot be waited on without spinning, as the event is
- * level-triggered: it is dropped for a poll every HTTP_GONE_RECHECK_S
- * instead, so a half-close followed by a close costs the descriptors a
- * second, not the idle timeout. */
+ * descriptor without reading it.  On a Unix stream socket a full close of
+ * the peer shows as POLLHUP, a half-close (shutdown(SHUT_WR) after the
+ * request) only as readable EOF, and such a client still gets its answer.
+ * Readable without POLLHUP (half-closed, or pipelined bytes) cannot be
+ * waited on without spinning, as the event is level-triggered: it is
+ * dropped for a poll every HTTP_GONE_RECHECK_S instead, so a half-close
+ * followed by a close costs the descriptors a second, not the idle timeout.
+ * A TCP client (the sandbox's) shows a close only as EOF (POLLRDHUP), just
+ * like a half-close: its EOF still there at the re-check counts as gone,
+ * so a half-closed TCP client gets an answer that comes within that second
+ * (as nginx and squid treat a client's FIN; the socat bridge srt used
+ * before ended such a connection 0.5 s after the FIN). */
 
-static bool client_gone(struct hconn *h)
+static bool client_gone(struct hconn *h, bool eof_counts)
 {
-	struct pollfd pfd = {.fd = bufferevent_getfd(h->client)};
+	struct pollfd pfd = {.fd = bufferevent_getfd(h->client), .events = POLLRDHUP};
+	short gone = POLLHUP | POLLERR | POLLNVAL | (eof_counts ? POLLRDHUP : 0);
 
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL));
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & gone);
 }
 
 static void client_watch_cb(evutil_socket_t fd, short what, void *arg)
@@ -117,7 +123,7 @@ static void client_watch_cb(evutil_socket_t fd, short what, void *arg)
 	struct hconn *h = arg;
 	struct timeval tv = {.tv_sec = HTTP_GONE_RECHECK_S};
 
-	if (client_gone(h)) {
+	if (client_gone(h, h->tcp_client && (what & EV_TIMEOUT))) {
 		hconn_close(h); /* closes upstream (or cancels the dial) too */
 		return;
 	}
@@ -744,11 +750,12 @@ static void hconn_head_writecb(struct bufferevent *bev, void *arg)
 	hconn_process(h); /* requests already buffered */
 }
 
-void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd)
+void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd, bool tcp)
 {
 	struct hconn *h = xcalloc(1, sizeof(*h));
 	struct timeval tv = {.tv_sec = PROXY_HEAD_TIMEOUT_S};
 
+	h->tcp_client = tcp;
 	pconn_register(p, &h->base, hconn_destroy);
 	h->rules = rules_ref(p->rules);
 	h->client = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);

@@ -32,7 +32,9 @@ struct rules {
 struct proxy_server {
 	struct event_base *base;
 	struct evdns_base *dns;
-	struct evconnlistener *http_listener, *socks_listener;
+	struct evconnlistener *http_listener, *socks_listener;   /* Unix sockets (host side) */
+	struct evconnlistener *adopted[PROXY_MAX_ADOPTED];       /* the sandbox's TCP listeners */
+	size_t n_adopted;
 	struct event *accept_pause; /* out of descriptors: listeners resume when it fires */
 	char *http_path, *socks_path;
 	struct rules *rules;
@@ -97,5 +99,6 @@ struct dial *dial_start(struct proxy_server *p, struct rules *rules, const char 
 void dial_cancel(struct dial *d);
 
 /* Listener callbacks. */
-void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd);
+/* tcp: the client is a TCP socket (the sandbox's), not a Unix one. */
+void proxy_http_accept(struct proxy_server *p, evutil_socket_t fd, bool tcp);
 void proxy_socks_accept(struct proxy_server *p, evutil_socket_t fd);

@@ -66,7 +66,7 @@ struct bwrap_exec {
 	int args_fd, status_fd;
 	int hide_fd, null_fd; /* dup2(null_fd, hide_fd) when hide_fd >= 0 */
 	int watch_fd;         /* passed on (close-on-exec cleared) when >= 0 */
-	const int *pass_fds;  /* the same, two of them */
+	const int *pass_fds;  /* the same, three of them */
 	pid_t srt_pid;
 };
 
@@ -96,7 +96,7 @@ __attribute__((noreturn)) static void exec_bwrap(const struct bwrap_exec *x)
 	if (fcntl(x->args_fd, F_SETFD, 0) < 0 || fcntl(x->status_fd, F_SETFD, 0) < 0 ||
 	    (x->watch_fd >= 0 && fcntl(x->watch_fd, F_SETFD, 0) < 0))
 		_exit(126);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (x->pass_fds[i] >= 0 && fcntl(x->pass_fds[i], F_SETFD, 0) < 0)
 			_exit(126);
 	sigemptyset(&none);
@@ -210,7 +210,7 @@ static void kill_children(void)
 __attribute__((noreturn)) static void run_guardian(const struct sandbox_spawn_opts *o, int args_fd,
 						   int status_fd, pid_t srt_pid)
 {
-	int keep[] = {args_fd, status_fd, o->watch_fd, o->pass_fds[0], o->pass_fds[1]};
+	int keep[] = {args_fd, status_fd, o->watch_fd, o->pass_fds[0], o->pass_fds[1], o->pass_fds[2]};
 	sigset_t chld, blocked;
 	struct pollfd pfd[2];
 	pid_t bwrap, me = getpid();
@@ -239,6 +239,10 @@ __attribute__((noreturn)) static void run_guardian(const struct sandbox_spawn_op
 		_exit(126);
 	close(args_fd);
 	close(status_fd);
+	/* bwrap has its copies: the far ends must see EOF when bwrap's side goes. */
+	for (int i = 0; i < 3; i++)
+		if (o->pass_fds[i] >= 0)
+			close(o->pass_fds[i]);
 	pfd[0] = (struct pollfd){.fd = o->watch_fd, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
 	for (;;) {

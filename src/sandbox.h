@@ -19,7 +19,7 @@ struct sandbox_spawn_opts {
 				 * bwrap takes options from --args but not the command */
 	int hide_fd;            /* fd number to point at /dev/null in the child, or -1 */
 	int watch_fd;           /* fd to pass on to bwrap (close-on-exec cleared), or -1 */
-	int pass_fds[2];        /* more fds to pass on the same way (-1: none) */
+	int pass_fds[3];        /* more fds to pass on the same way (-1: none) */
 };
 
 /* Fork and exec bwrap.  Returns NULL with *ret_err on failure.  The

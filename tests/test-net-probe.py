@@ -5,6 +5,12 @@
                                          first response line (or "closed")
   test-net-probe.py listen ADDR LOG      listen on ADDR:0, print the port, append "conn" to LOG
                                          for every connection; runs until killed
+  test-net-probe.py silent ADDR LOG      like listen, but keeps each connection without answering;
+                                         appends "closed" to LOG when the peer closes it
+  test-net-probe.py bind PORT            try to take PORT over (127.0.0.1 and [::], SO_REUSEADDR and
+                                         SO_REUSEPORT): "bound" or "error <ENAME>" for each
+  test-net-probe.py abandon PORT URL     send "GET URL" to the HTTP proxy on 127.0.0.1:PORT, print
+                                         "open", close it after 2 s without reading, print "closed"
   test-net-probe.py extproxy LOG         an "external" HTTP proxy and SOCKS5 server on 127.0.0.1:
                                          print "HTTP SOCKS" ports; both answer every request
                                          themselves ("external <kind> <target>") and log it"""
@@ -14,6 +20,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 
 def connect(host, port):
@@ -56,18 +63,58 @@ def serve(sock, handler):
         threading.Thread(target=handler, args=(c,), daemon=True).start()
 
 
-def listen(addr, logpath):
+def listening(addr):
+    """A listener on ADDR:0; its port printed on stdout."""
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.bind((addr, 0))
     s.listen(16)
     print(s.getsockname()[1], flush=True)
+    return s
 
+
+def listen(addr, logpath):
     def h(c):
         log(logpath, "conn")
         c.close()
 
-    serve(s, h)
+    serve(listening(addr), h)
+
+
+def silent(addr, logpath):
+    def h(c):
+        log(logpath, "conn")
+        while c.recv(4096):
+            pass
+        log(logpath, "closed")
+        c.close()
+
+    serve(listening(addr), h)
+
+
+def bind(port):
+    out = []
+    for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            s.bind((addr, int(port)))
+            s.listen(1)
+            out.append("bound")
+        except OSError as e:
+            out.append("error " + errno.errorcode.get(e.errno, str(e)))
+        s.close()
+    print(" ".join(out))
+
+
+def abandon(port, url):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % url.encode())
+    print("open", flush=True)
+    time.sleep(2)
+    s.close()
+    print("closed", flush=True)
 
 
 def recv_exact(c, n):
@@ -147,6 +194,12 @@ def main():
         raw(sys.argv[2], sys.argv[3])
     elif cmd == "listen":
         listen(sys.argv[2], sys.argv[3])
+    elif cmd == "silent":
+        silent(sys.argv[2], sys.argv[3])
+    elif cmd == "bind":
+        bind(sys.argv[2])
+    elif cmd == "abandon":
+        abandon(sys.argv[2], sys.argv[3])
     elif cmd == "extproxy":
         extproxy(sys.argv[2])
     else:

@@ -139,6 +139,65 @@ out=$(run main.json "curl -s --socks5-hostname localhost:1080 http://bad.deny.te
 like "SOCKS5 refused for a denied host" "$out" 'rc=(97|7)$'
 is "refused SOCKS never reached the upstream" "$(hits '/s[34]')" 0
 
+# --- the sandbox's proxy listeners: made by the helper, accepted by srt ---
+# They exist before the command starts (its very first connect works), on
+# IPv4 and IPv6 loopback; the command can neither take the ports over nor
+# see a socket of srt's; and no bridge process runs for srt's own proxies.
+out=$(run main.json "$PROBE connect 127.0.0.1 3128; $PROBE connect ::1 3128; $PROBE connect 127.0.0.1 1080; $PROBE connect ::1 1080")
+is "listeners: 3128 and 1080 accept from the command's first instant, IPv4 and IPv6" "$(echo $out)" "connected connected connected connected"
+out=$(run main.json "curl -s $NP --proxy 'http://[::1]:3128' http://127.0.0.1:$P/v6; curl -s $NP --proxy 'socks5h://[::1]:1080' http://127.0.0.1:$P/v6s")
+like "listeners: the HTTP proxy over IPv6 loopback" "$out" 'hello from upstream /v6'
+like "listeners: the SOCKS proxy over IPv6 loopback" "$out" 'hello from upstream /v6s'
+out=$(run main.json "$PROBE bind 3128; $PROBE bind 1080")
+is "listeners: the command cannot take 3128 or 1080 over (IPv4, IPv6, SO_REUSEPORT)" "$(echo $out)" "error EADDRINUSE error EADDRINUSE error EADDRINUSE error EADDRINUSE"
+out=$(run main.json 'ls -l /proc/$$/fd/ | grep -c socket:')
+is "listeners: the command holds no socket (neither a listener nor the channel they came on)" "$out" 0
+descendant_comms() { # PID: the command names of every process below it
+	python3 - "$1" <<'PY'
+import os, sys
+kids = {}
+for p in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        st = open("/proc/%s/stat" % p).read().rsplit(")", 1)
+        kids.setdefault(int(st[1].split()[1]), []).append((int(p), st[0].split("(", 1)[1]))
+    except (OSError, IndexError, ValueError):
+        pass
+todo, out = [int(sys.argv[1])], []
+while todo:
+    for pid, comm in kids.get(todo.pop(), []):
+        out.append(comm)
+        todo.append(pid)
+print(" ".join(sorted(out)))
+PY
+}
+"$SRT" -s "$D/main.json" -c "sleep 30.5" > /dev/null 2>&1 &
+lp=$!
+for _ in $(seq 100); do descendant_comms $lp | grep -q sleep && break; sleep 0.05; done
+comms=$(descendant_comms $lp)
+echo "# processes of a run: $comms"
+like "listeners: the run's command is up (the test can see its processes)" "$comms" 'sleep'
+unlike "listeners: no socat bridge runs for srt's own proxies" "$comms" 'socat'
+kill -TERM $lp; wait $lp 2>/dev/null
+
+# A TCP client that gives up while its request is with upstream frees its
+# connection and the upstream one: srt's descriptors come back within
+# seconds (a TCP peer's close shows only as EOF, as a half-close does).
+$PROBE silent 127.0.0.1 "$D/silent.log" > "$D/silent.port" & PIDS="$PIDS $!"
+wait_file "$D/silent.port" || { echo "Bail out! silent upstream did not start"; exit 1; }
+SP=$(cat "$D/silent.port")
+settings silent.json "[\"127.0.0.1:$SP\"]" '[]'
+"$SRT" -s "$D/silent.json" -c "$PROBE abandon 3128 http://127.0.0.1:$SP/never; sleep 30" > "$D/abandon.out" 2>&1 &
+ap=$!
+for _ in $(seq 100); do grep -q conn "$D/silent.log" 2>/dev/null && break; sleep 0.05; done
+open_fds=$(ls /proc/$ap/fd | wc -l)
+for _ in $(seq 100); do grep -q closed "$D/abandon.out" && break; sleep 0.05; done
+for _ in $(seq 60); do [ "$(ls /proc/$ap/fd | wc -l)" -le $((open_fds - 2)) ] && break; sleep 0.1; done
+like "abandoned request: the client's request reached the silent upstream" "$(cat "$D/silent.log")" 'conn'
+is "abandoned request: srt let go of the client and the upstream connection" "$(ls /proc/$ap/fd | wc -l)" $((open_fds - 2))
+for _ in $(seq 30); do grep -q closed "$D/silent.log" && break; sleep 0.1; done
+like "abandoned request: the upstream saw its connection closed" "$(cat "$D/silent.log")" 'closed'
+kill -TERM $ap; wait $ap 2>/dev/null
+
 # --- resolved-address guard ---
 out=$(run names.json "curl -s -i http://ok.test:$P/g1; curl -s -i -p http://ok.test:$P/g2; curl -s --socks5-hostname localhost:1080 http://ok.test:$P/g3; echo rc=\$?")
 like "guard: name resolving to 127.0.0.1 refused (HTTP)" "$out" 'resolved to a loopback address'
@@ -222,6 +281,10 @@ for pid in $(pgrep -f "UNIX-LISTEN:$TESTDIR/" 2>/dev/null); do kill -KILL "$pid"
 dry=$("$SRT" --dry-run -s "$D/ext.json" -c true 2>&1)
 like "dry-run with external ports names them" "$dry" "$EH"
 like "dry-run with external ports names the socks port" "$dry" "$ES"
+like "dry-run with external ports: socat bridge inside for 3128" "$dry" 'sandbox bridge: .*socat TCP-LISTEN:3128 -> UNIX-CONNECT:.*/http\.sock'
+like "dry-run with external ports: socat bridge inside for 1080" "$dry" 'sandbox bridge: .*socat TCP-LISTEN:1080 -> UNIX-CONNECT:.*/socks\.sock'
+unlike "dry-run with external ports: no listener handed to srt" "$dry" '^--proxy-listeners$'
+like "dry-run with external ports: the socket dir is bound in" "$dry" 'socket dir: .*bound into the sandbox'
 
 # --- --dry-run prints the network plan and starts nothing ---
 dry=$("$SRT" --dry-run -s "$D/main.json" -c "curl http://ok.test:$P/dry" 2>&1)
@@ -229,8 +292,12 @@ like "dry-run: network section" "$dry" '^# network'
 like "dry-run: socket dir" "$dry" 'socket dir: .*/srt-net-'
 like "dry-run: http proxy socket" "$dry" 'http proxy: srt on .*/http\.sock'
 like "dry-run: socks proxy socket" "$dry" 'socks proxy: srt on .*/socks\.sock'
-like "dry-run: bridge command 3128" "$dry" 'sandbox bridge: .*socat TCP-LISTEN:3128 -> UNIX-CONNECT:.*/http\.sock'
-like "dry-run: bridge command 1080" "$dry" 'sandbox bridge: .*socat TCP-LISTEN:1080 -> UNIX-CONNECT:.*/socks\.sock'
+like "dry-run: sandbox listener 3128 for srt's HTTP proxy" "$dry" "sandbox listener: TCP localhost:3128, made by apply-seccomp, accepted by srt's HTTP proxy"
+like "dry-run: sandbox listener 1080 for srt's SOCKS proxy" "$dry" "sandbox listener: TCP localhost:1080, made by apply-seccomp, accepted by srt's SOCKS proxy"
+unlike "dry-run: no in-sandbox socat for srt's own proxies" "$dry" 'sandbox bridge:'
+like "dry-run: the helper makes both listeners" "$dry" '^--proxy-listeners$'
+like "dry-run: ... on 3128 and 1080" "$dry" '^<fd>:3128,1080$'
+like "dry-run: the socket dir stays on the host" "$dry" 'socket dir: .*host side only'
 like "dry-run: env HTTPS_PROXY" "$dry" '^    HTTPS_PROXY=http://localhost:3128$'
 like "dry-run: env GIT_SSH_COMMAND" "$dry" '^    GIT_SSH_COMMAND=ssh -o ControlMaster=no'
 like "dry-run: bwrap gets --unshare-net" "$dry" '^--unshare-net$'

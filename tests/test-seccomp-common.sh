@@ -162,11 +162,33 @@ st=$?
 is "$ME: --wait-listen timeout: the command still runs (its status passes through)" "$st" 7
 like "$ME: --wait-listen timeout: a clear warning" "$out" 'apply-seccomp: warning: nothing listens on TCP port\(s\) 3128 after 200 ms'
 is "$ME: --wait-listen timeout: the filter is still on" "$(line "$out" socket-unix)" EPERM
+# --- --proxy-listeners: the helper makes the listeners, hands them over and
+# keeps no copy; the command's first connect works (the kernel queues it
+# until srt accepts) and the command holds neither a listener nor the channel.
+PEER="python3 $SRT_TEST_SRCDIR/listeners-peer.py"
+CONNECT='for p in 3128 1080; do exec 3<>/dev/tcp/127.0.0.1/$p && echo $p >&3; exec 3>&-; done; echo sockets:$(ls -l /proc/$$/fd | grep -c socket:)'
+out=$($PEER 3128,1080 timeout -k 5 120 bwrap $BW $ROOTCAPS --unshare-net --proc /proc -- "$H" --proxy-listeners @FD@:3128,1080 -- bash -c "$CONNECT" 2>&1)
+is "$ME: --proxy-listeners: one message naming both ports" "$(line "$out" payload)" "3128,1080"
+is "$ME: --proxy-listeners: two descriptors" "$(line "$out" fds)" 2
+is "$ME: --proxy-listeners: 3128 is a listening TCP socket on its port" "$(line "$out" listener-3128)" "listening tcp port 3128"
+is "$ME: --proxy-listeners: 1080 too" "$(line "$out" listener-1080)" "listening tcp port 1080"
+is "$ME: --proxy-listeners: the command's connection to 3128 reached srt's side" "$(line "$out" accepted-3128)" 3128
+is "$ME: --proxy-listeners: ... and to 1080" "$(line "$out" accepted-1080)" 1080
+is "$ME: --proxy-listeners: the command holds no socket" "$(printf '%s\n' "$out" | sed -n 's/^out=sockets://p')" 0
+is "$ME: --proxy-listeners: the command's status passes through" "$(line "$out" status)" 0
+# A port already taken inside: the helper refuses, nothing runs.
+out=$($PEER 3128 timeout -k 5 120 bwrap $BW $ROOTCAPS --unshare-net --proc /proc -- sh -c 'python3 -c "import socket,time,sys; s=socket.socket(); s.bind((\"127.0.0.1\",3128)); s.listen(); print(\"taken\", flush=True); sys.stdout.close(); time.sleep(30)" & until [ -n "$(ss -Htln sport = :3128 2>/dev/null)" ]; do sleep 0.05; done; exec "$@"' sh "$H" --proxy-listeners @FD@:3128 -- sh -c 'echo command-ran' 2>&1)
+like "$ME: --proxy-listeners: a taken port is named" "$out" "out=apply-seccomp: the sandbox's proxy listener on TCP port 3128: Address already in use"
+is "$ME: --proxy-listeners: ... nothing handed over" "$(line "$out" payload)" "none (end of file)"
+is "$ME: --proxy-listeners: ... exit 1" "$(line "$out" status)" 1
+unlike "$ME: --proxy-listeners: ... the command did not run" "$out" 'command-ran'
 for bad in "--wait-listen 0" "--wait-listen 70000" "--wait-listen 1,x" "--wait-listen ''" \
 	"--wait-listen 1,2,3,4,5,6,7,8,9" "--wait-listen 1 --wait-listen 2" "--wait-timeout -1" \
 	"--wait-timeout 9999999" "--socat /bin/socat" "--bridge 1:/x" "--socat x --bridge 1:/x" \
 	"--socat /s --bridge 1:x" "--socat /s --bridge 0:/x" "--socat /s --bridge 1:/a,b" \
-	"--socat /s --bridge 1:/a --export-bpf -"; do
+	"--socat /s --bridge 1:/a --export-bpf -" "--proxy-listeners x" "--proxy-listeners 3:" \
+	"--proxy-listeners :3128" "--proxy-listeners 3:0" "--proxy-listeners 3:1,2,3,4,5" \
+	"--proxy-listeners 3:1 --proxy-listeners 4:2" "--proxy-listeners 3:1 --export-bpf -"; do
 	eval "\"\$H\" $bad true" >/dev/null 2>&1
 	is "$ME: apply-seccomp $bad -> usage, exit 2" "$?" 2
 done

@@ -2,7 +2,7 @@
 # a loopback HTTP upstream on 127.0.0.1 and ::1 (one port) that logs every
 # connection and request to $UP_LOG, names mapped through
 # SRT_TEST_HOSTS_FILE, and helpers.  Every attempt runs a real srt (bwrap,
-# socat bridges, the proxies) and must fail with the specific refusal while
+# the helper's listeners, the proxies) and must fail with the specific refusal while
 # the upstream log stays empty.
 . "$SRT_TEST_SRCDIR/lib/libtest.sh"
 require_tools bwrap socat python3 bash curl

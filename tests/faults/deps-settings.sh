@@ -1,6 +1,6 @@
 #!/bin/sh
 # Faults: bwrap or rg missing, unreadable / directory / missing / invalid
-# settings, the socat bridge killed mid-run.  Each: a clear message naming
+# settings, the socat bridge (an external proxy port's) killed mid-run.  Each: a clear message naming
 # the cause, a defined exit status (srt's own errors: 1; otherwise the
 # command's), the command not run when srt refuses, and nothing on the host
 # lost, changed or left behind (placeholders, sockets, srt-net-*, srt-tmp.*).
@@ -16,7 +16,11 @@ cd "$W" || exit 1
 S=$TESTDIR/s.json
 write_settings "$S" '{"network":{"allowedDomains":["example.test"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":["."],"denyWrite":[]}}'
 chmod 644 "$S"
-snap() { snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR" "$TESTDIR/s.json"; }
+# An external httpProxyPort: the one setup with a socat bridge inside.
+SX=$TESTDIR/sx.json
+write_settings "$SX" '{"network":{"allowedDomains":["example.test"],"deniedDomains":[],"httpProxyPort":9},"filesystem":{"denyRead":[],"allowWrite":["."],"denyWrite":[]}}'
+chmod 644 "$SX"
+snap() { snapshot "$W" "$SRT_TEST_REGISTRY_DIR" "$TMPDIR" "$TESTDIR/s.json" "$TESTDIR/sx.json"; }
 
 # A PATH holding every tool srt uses but one.
 path_without() {
@@ -74,14 +78,16 @@ for u in $FAULT_USERS; do
 	done
 	is "$u: bad settings: nothing left or changed" "$(snap)" "$before"
 
-	# The socat bridge killed from the host mid-run: the command's network
-	# calls then fail cleanly (refused), srt does not hang, the command's
-	# status comes back; the command itself cannot see or kill socat.
+	# The socat bridge of an external proxy port killed from the host
+	# mid-run: the command's network calls then fail cleanly (refused), srt
+	# does not hang, the command's status comes back; the command itself
+	# cannot see or kill socat.  (srt's own proxies need no bridge: the
+	# listeners inside are srt's, and go only with srt.)
 	rm -f "$TESTDIR/go"
 	CMD="ps -e -o comm= 2>/dev/null | grep -c socat; kill -9 -1 2>/dev/null; touch started;
 		while [ ! -e $TESTDIR/go ]; do sleep 0.1; done
 		exec 3<>/dev/tcp/127.0.0.1/3128 && echo connected || echo refused; exit 7"
-	start_bg $u "$SRT" -s "$S" -c "$CMD" > "$TESTDIR/out-$u" 2>&1
+	start_bg $u "$SRT" -s "$SX" -c "$CMD" > "$TESTDIR/out-$u" 2>&1
 	for _ in $(seq 200); do [ -e started ] && break; sleep 0.05; done
 	socats=$(for f in /proc/[0-9]*/cmdline; do
 		c=$({ tr '\0' ' ' < "$f"; } 2>/dev/null)

@@ -1,6 +1,7 @@
 /* apply-seccomp: the last link of srt's chain inside bwrap.
  *
  *   apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]
+ *                 [--proxy-listeners FD:PORT[,PORT...]]
  *                 [--socat PATH --bridge PORT:SOCKET ...]
  *                 [--wait-listen PORT[,PORT...]] [--wait-timeout MS]
  *                 [--pin-link PATH ...] [--late-mounts DATA,READY] [--watch-fd FD]
@@ -13,7 +14,14 @@
  * --allow-unix-sockets drops the socket rule (srt's allowAllUnixSockets).
  * --export-bpf FILE ("-" = stdout) writes the exact BPF program that would be
  * loaded with the same flags and exits 0 (srt hashes it).
- * --bridge PORT:SOCKET (with --socat PATH): srt's network bridges.  First
+ * --proxy-listeners FD:PORTS: the very first thing, the helper makes a TCP
+ * listener on each PORT in this network namespace (dual-stack where IPv6
+ * works, else 127.0.0.1), sends them to srt over the socket FD in one
+ * SCM_RIGHTS message and closes its copies and FD: srt's proxies accept the
+ * sandbox's connections on them directly, and since they listen before
+ * anything else runs, the command never waits for them.
+ * --bridge PORT:SOCKET (with --socat PATH): srt's network bridges (only for
+ * an external proxy port now).  First
  * thing, before any namespace work, the helper starts one socat per bridge
  * (TCP listener on PORT in this network namespace -> the Unix SOCKET of srt's
  * proxy), with no capabilities and its stdio on /dev/null, so the socats'
@@ -115,6 +123,7 @@ __attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: apply-seccomp [--allow-unix-sockets] [--allow-nested-userns] [--debug]\n"
+		"                     [--proxy-listeners FD:PORT[,PORT...]]\n"
 		"                     [--socat PATH --bridge PORT:SOCKET ...]\n"
 		"                     [--wait-listen PORT[,PORT...]] [--wait-timeout MS]\n"
 		"                     [--pin-link PATH ...] [--late-mounts DATA,READY] [--watch-fd FD]\n"
@@ -418,6 +427,7 @@ int main(int argc, char **argv)
 		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "socat", required_argument, NULL, 's' },
 		{ "bridge", required_argument, NULL, 'b' },
+		{ "proxy-listeners", required_argument, NULL, 'P' },
 		{ "pin-link", required_argument, NULL, 'l' },
 		{ "watch-fd", required_argument, NULL, 'W' },
 		{ "late-mounts", required_argument, NULL, 'L' },
@@ -427,6 +437,7 @@ int main(int argc, char **argv)
 	const char *export_path = NULL;
 	struct listen_wait wait = { .timeout_ms = 5000 };
 	struct bridges bridges = { 0 };
+	struct proxy_listeners listeners = { .fd = -1 };
 	bool have_wait = false, have_timeout = false;
 	unsigned flags = 0;
 	const char *what;
@@ -488,6 +499,14 @@ int main(int argc, char **argv)
 				usage(EXIT_USAGE);
 			}
 			break;
+		case 'P':
+			if (parse_proxy_listeners(optarg, &listeners) < 0) {
+				fprintf(stderr, "apply-seccomp: --proxy-listeners %s: %s\n", optarg,
+					listeners.fd >= 0 ? "used multiple times"
+							  : "expected FD:PORT[,PORT...] (at most 4 ports)");
+				usage(EXIT_USAGE);
+			}
+			break;
 		case 'l':
 			if (optarg[0] != '/' || pin_link_add(optarg) < 0) {
 				fprintf(stderr, "apply-seccomp: --pin-link %s: %s\n", optarg,
@@ -528,9 +547,11 @@ int main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	}
 
-	if (export_path && bridges.n)
+	if (export_path && (bridges.n || listeners.n))
 		usage(EXIT_USAGE);
-	/* First, so the socats load while we build the filter and namespaces. */
+	/* Before any fork, so no other process here ever holds them; the
+	 * socats next, so they load while we build the filter and namespaces. */
+	send_proxy_listeners(&listeners);
 	if (watch_fd >= 0 && !export_path)
 		start_watcher((int)watch_fd);
 	start_bridges(&bridges);

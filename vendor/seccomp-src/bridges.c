@@ -1,6 +1,9 @@
-/* The network bridges: one socat per in-sandbox proxy port (TCP listener
- * in the sandbox's network namespace -> the Unix socket of srt's proxy),
- * and the worker's wait until those ports listen (--wait-listen). */
+/* The sandbox's way to the proxies.  For srt's own proxies: one TCP
+ * listener per in-sandbox proxy port, made here and handed to srt, whose
+ * proxies then accept on it (no process in between).  For an external
+ * proxy port: one socat per port (TCP listener in the sandbox's network
+ * namespace -> the Unix socket of srt's host-side bridge), and the worker's
+ * wait until those ports listen (--wait-listen). */
 #include "bridges.h"
 
 #include "helper.h"
@@ -201,6 +204,27 @@ int parse_bridge(const char *s, struct bridges *b)
 	return 0;
 }
 
+/* "FD:3128,1080" -> the socket to srt and the ports. */
+int parse_proxy_listeners(const char *s, struct proxy_listeners *l)
+{
+	const char *colon = strchr(s, ':');
+	struct listen_wait ports = { .n = 0 };
+	char fd[16];
+	long n;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(fd) || l->fd >= 0)
+		return -1;
+	memcpy(fd, s, (size_t)(colon - s));
+	fd[colon - s] = '\0';
+	if (parse_long(fd, 0, INT_MAX, &n) < 0 || parse_ports(colon + 1, &ports) < 0 ||
+	    ports.n > MAX_PROXY_LISTENERS)
+		return -1;
+	l->fd = (int)n;
+	l->n = ports.n;
+	memcpy(l->ports, ports.ports, ports.n * sizeof(ports.ports[0]));
+	return 0;
+}
+
 /* Dual-stack listener where the kernel has IPv6, else IPv4 on loopback. */
 static bool have_ipv6(void)
 {
@@ -216,6 +240,57 @@ static bool have_ipv6(void)
 	     bind(fd, (struct sockaddr *)&any, sizeof(any)) == 0;
 	close(fd);
 	return ok;
+}
+
+/* A listening TCP socket on PORT: dual-stack [::] when V6, else
+ * 127.0.0.1 (the only interface of this network namespace is lo). */
+static int make_listener(unsigned short port, bool v6)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1, off = 0;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) ||
+	    bind(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof(a6) : sizeof(a4)) < 0 ||
+	    listen(fd, 4096) < 0)
+		die_errno("the sandbox's proxy listener on TCP port %u", (unsigned)port);
+	return fd;
+}
+
+void send_proxy_listeners(const struct proxy_listeners *l)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * MAX_PROXY_LISTENERS)];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)l->ports, .iov_len = l->n * sizeof(l->ports[0]) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = CMSG_SPACE(sizeof(int) * l->n) };
+	struct cmsghdr *c;
+	int fds[MAX_PROXY_LISTENERS];
+	bool v6;
+
+	if (l->fd < 0)
+		return;
+	v6 = have_ipv6();
+	for (size_t i = 0; i < l->n; i++)
+		fds[i] = make_listener(l->ports[i], v6);
+	memset(&ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * l->n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * l->n);
+	while (sendmsg(l->fd, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			die_errno("handing the proxy listeners to srt");
+	for (size_t i = 0; i < l->n; i++)
+		close(fds[i]);
+	close(l->fd);
+	debug("listeners: %zu TCP port(s) from %u on handed to srt (%s)", l->n, (unsigned)l->ports[0],
+	      v6 ? "dual-stack" : "IPv4 loopback");
 }
 
 /* Child of a bridge: no capabilities, stdio on /dev/null, exec socat.  An
