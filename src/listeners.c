@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
@@ -46,6 +47,9 @@ static void close_all(const int *fds, size_t n)
 
 int listeners_receive(int sock, const unsigned short *want, size_t n, int *ret_fds, char **ret_err)
 {
+	/* Room for one descriptor more than asked for, to tell "too many"; the
+	 * kernel may fill the space CMSG_SPACE rounds up to as well, so every
+	 * descriptor is taken from the message, kept or closed at once. */
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int) * (LISTENERS_MAX + 1))];
@@ -56,6 +60,7 @@ int listeners_receive(int sock, const unsigned short *want, size_t n, int *ret_f
 			      .msg_controllen = sizeof(ctl.buf) };
 	int fds[LISTENERS_MAX + 1];
 	size_t n_fds = 0;
+	bool too_many = false;
 	const char *why = NULL;
 	ssize_t got;
 
@@ -73,13 +78,23 @@ int listeners_receive(int sock, const unsigned short *want, size_t n, int *ret_f
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k && n_fds < LISTENERS_MAX + 1; i++)
-			memcpy(&fds[n_fds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n_fds < LISTENERS_MAX + 1)
+				fds[n_fds++] = fd;
+			else {
+				close(fd);
+				too_many = true;
+			}
+		}
 	}
 	if (got == 0 && n_fds == 0)
 		return LISTENERS_NONE;
-	if ((msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || n > LISTENERS_MAX || n_fds != n ||
-	    (size_t)got != n * sizeof(ports[0]))
+	if (msg.msg_flags & MSG_CTRUNC)
+		why = "the descriptors did not fit (srt out of descriptors?)";
+	else if ((msg.msg_flags & MSG_TRUNC) || too_many || n > LISTENERS_MAX || n_fds != n ||
+		 (size_t)got != n * sizeof(ports[0]))
 		why = "not the listeners asked for";
 	for (size_t i = 0; !why && i < n; i++)
 		why = ports[i] != want[i] ? "not the ports asked for" : check_listener(fds[i], want[i]);

@@ -68,5 +68,7 @@ bool locate_helper_is_srts(const char *path)
 	size_t len;
 	int st = run_capture(argv, true, 4096, &out, &len);
 
-	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && strstr(out, "--late-mounts");
+	/* The newest options srt passes: an older helper would refuse them. */
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && strstr(out, "--late-mounts") &&
+	       strstr(out, "--proxy-listeners");
 }

@@ -69,6 +69,7 @@ struct run {
 	int interrupted_by; /* a signal that arrived before the command could start */
 	bool released;      /* the helper has its mounts: the command starts */
 	bool control_failed; /* the control channel died before its first update */
+	bool listeners_failed; /* the sandbox's proxy listeners were refused */
 };
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP};
@@ -550,9 +551,19 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* The helper's listeners arrived: srt's proxies accept on them.  Anything
- * else (no message, a descriptor that is not the listener asked for) leaves
- * the in-sandbox ports without a listener: connections there are refused. */
+/* The sandbox's network cannot work: stop the command, exit 1 (loudly:
+ * an empty network would look like refusals). */
+static void listeners_failed(struct run *r, const char *why)
+{
+	log_warn("%s; stopping the sandbox", why);
+	r->listeners_failed = true;
+	if (r->sandbox)
+		sandbox_kill(r->sandbox);
+}
+
+/* The helper's listeners arrived: srt's proxies accept on them.  No
+ * message means the helper failed before (it said why, and nothing runs);
+ * descriptors that are not the listeners asked for stop the run. */
 static void on_listeners(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
@@ -573,14 +584,14 @@ static void on_listeners(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (rc < 0) {
-		log_warn("%s; the sandbox's proxy connections will be refused", err);
+		listeners_failed(r, err);
 		free(err);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		enum proxy_kind kind = ports[i] == NET_SANDBOX_HTTP_PORT ? PROXY_HTTP : PROXY_SOCKS;
 		if (proxy_adopt_listener(r->proxy, kind, fds[i], &err) < 0) {
-			log_warn("%s", err);
+			listeners_failed(r, err);
 			free(err);
 		}
 	}
@@ -722,7 +733,7 @@ static int run_sandbox(struct run *r)
 	while (!sandbox_exited(r->sandbox))
 		if (event_base_dispatch(r->base) < 0)
 			break;
-	status = r->control_failed ? 1 : sandbox_exit_status(r->sandbox);
+	status = r->control_failed || r->listeners_failed ? 1 : sandbox_exit_status(r->sandbox);
 	/* 127: bwrap itself could not be executed (said above), no namespace matter. */
 	if (!sandbox_started(r->sandbox) && status != 0 && status != 127)
 		log_warn("bubblewrap could not create the sandbox (its message is above); %s",

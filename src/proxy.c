@@ -740,9 +740,10 @@ int proxy_adopt_listener(struct proxy_server *p, enum proxy_kind kind, int fd, c
 		return -1;
 	}
 	evutil_make_socket_nonblocking(fd);
-	/* backlog -1: the socket listens already (made inside the sandbox). */
+	/* backlog 0: the socket listens already (made inside the sandbox, with
+	 * its own backlog; -1 would listen() again with libevent's 128). */
 	l = evconnlistener_new(p->base, kind == PROXY_HTTP ? http_tcp_accept_cb : socks_tcp_accept_cb, p,
-			       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+			       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (!l) {
 		close(fd);
 		*ret_err = xasprintf("cannot accept on the sandbox's listener: %s", strerror(errno));

@@ -105,10 +105,12 @@ static void hconn_close(struct hconn *h)
  * dropped for a poll every HTTP_GONE_RECHECK_S instead, so a half-close
  * followed by a close costs the descriptors a second, not the idle timeout.
  * A TCP client (the sandbox's) shows a close only as EOF (POLLRDHUP), just
- * like a half-close: its EOF still there at the re-check counts as gone,
- * so a half-closed TCP client gets an answer that comes within that second
- * (as nginx and squid treat a client's FIN; the socat bridge srt used
- * before ended such a connection 0.5 s after the FIN). */
+ * like a half-close.  Until the response head has come, its EOF still there
+ * at the re-check counts as gone, so a half-closed TCP client gets an answer
+ * whose head comes within that second (as nginx and squid treat a client's
+ * FIN; the socat bridge srt used before cut the whole connection 0.5 s after
+ * the FIN).  Once the response streams, writing it reveals a closed client
+ * (its RST), and a half-closed one keeps getting it. */
 
 static bool client_gone(struct hconn *h, bool eof_counts)
 {
@@ -123,7 +125,7 @@ static void client_watch_cb(evutil_socket_t fd, short what, void *arg)
 	struct hconn *h = arg;
 	struct timeval tv = {.tv_sec = HTTP_GONE_RECHECK_S};
 
-	if (client_gone(h, h->tcp_client && (what & EV_TIMEOUT))) {
+	if (client_gone(h, h->tcp_client && !h->resp_head_done && (what & EV_TIMEOUT))) {
 		hconn_close(h); /* closes upstream (or cancels the dial) too */
 		return;
 	}

@@ -179,6 +179,14 @@ int main(void)
 		refused("one descriptor too many", want, 2, ports, 2, fds, 3, "not the listeners asked for");
 	}
 	{
+		/* CMSG_SPACE rounds up: the kernel may hand over one more still. */
+		int fds[4] = { tcp_socket(true, &a), tcp_socket(true, &b), tcp_socket(true, &u),
+			       socket(AF_INET, SOCK_STREAM, 0) };
+		unsigned short want[1] = { a };
+		uint16_t ports[1] = { a };
+		refused("four descriptors for one", want, 1, ports, 1, fds, 4, "not the listeners asked for");
+	}
+	{
 		int fds[1] = { tcp_socket(true, &a) };
 		unsigned short want[2] = { a, 1 };
 		uint16_t ports[2] = { a, 1 };

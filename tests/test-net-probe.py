@@ -11,6 +11,10 @@
                                          SO_REUSEPORT): "bound" or "error <ENAME>" for each
   test-net-probe.py abandon PORT URL     send "GET URL" to the HTTP proxy on 127.0.0.1:PORT, print
                                          "open", close it after 2 s without reading, print "closed"
+  test-net-probe.py half PORT TEXT       send TEXT (\\r\\n escapes) to 127.0.0.1:PORT, shut the write
+                                         side, print everything that comes back until EOF
+  test-net-probe.py slow ADDR            an HTTP server on ADDR:0 (port printed) whose answer's head
+                                         comes at once, its body in two parts 2.5 s apart
   test-net-probe.py extproxy LOG         an "external" HTTP proxy and SOCKS5 server on 127.0.0.1:
                                          print "HTTP SOCKS" ports; both answer every request
                                          themselves ("external <kind> <target>") and log it"""
@@ -117,6 +121,38 @@ def abandon(port, url):
     print("closed", flush=True)
 
 
+def half(port, text):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=20)
+    s.sendall(text.encode().decode("unicode_escape").encode("latin-1"))
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except (socket.timeout, ConnectionResetError) as e:
+        data += ("\n[%s]" % e.__class__.__name__).encode()
+    sys.stdout.write(data.decode("latin-1"))
+
+
+def slow(addr):
+    def h(c):
+        head = b""
+        while b"\r\n\r\n" not in head:
+            b = c.recv(4096)
+            if not b:
+                return
+            head += b
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\nfirst ")
+        time.sleep(2.5)
+        c.sendall(b"second")
+        c.close()
+
+    serve(listening(addr), h)
+
+
 def recv_exact(c, n):
     data = b""
     while len(data) < n:
@@ -181,7 +217,9 @@ def extproxy(logpath):
         finally:
             c.close()
 
-    print(hs.getsockname()[1], ss.getsockname()[1], flush=True)
+    # One write: the test reads the file as soon as it is not empty.
+    sys.stdout.write("%d %d\n" % (hs.getsockname()[1], ss.getsockname()[1]))
+    sys.stdout.flush()
     threading.Thread(target=serve, args=(ss, socks), daemon=True).start()
     serve(hs, http)
 
@@ -200,6 +238,10 @@ def main():
         bind(sys.argv[2])
     elif cmd == "abandon":
         abandon(sys.argv[2], sys.argv[3])
+    elif cmd == "half":
+        half(sys.argv[2], sys.argv[3])
+    elif cmd == "slow":
+        slow(sys.argv[2])
     elif cmd == "extproxy":
         extproxy(sys.argv[2])
     else:

@@ -198,6 +198,20 @@ for _ in $(seq 30); do grep -q closed "$D/silent.log" && break; sleep 0.1; done
 like "abandoned request: the upstream saw its connection closed" "$(cat "$D/silent.log")" 'closed'
 kill -TERM $ap; wait $ap 2>/dev/null
 
+# Half-closed TCP clients (shut their write side after the request): the
+# answer still comes, a slow body whole (2.5 s between its parts), and a
+# CONNECT tunnel carries the upstream's answer after the client's FIN.
+$PROBE slow 127.0.0.1 > "$D/slow.port" & PIDS="$PIDS $!"
+wait_file "$D/slow.port" || { echo "Bail out! slow upstream did not start"; exit 1; }
+WP=$(cat "$D/slow.port")
+settings half.json "[\"127.0.0.1:$P\",\"127.0.0.1:$WP\"]" '[]'
+out=$(run half.json "$PROBE half 3128 'GET http://127.0.0.1:$P/half HTTP/1.1\r\nHost: x\r\n\r\n'")
+like "half-closed client: the answer arrives" "$out" 'hello from upstream /half'
+out=$(run half.json "$PROBE half 3128 'GET http://127.0.0.1:$WP/slow HTTP/1.1\r\nHost: x\r\n\r\n'")
+like "half-closed client: a slow body arrives whole" "$out" 'first second'
+out=$(run half.json "$PROBE half 3128 'CONNECT 127.0.0.1:$P HTTP/1.1\r\nHost: x\r\n\r\nGET /half-tunnel HTTP/1.0\r\n\r\n'")
+like "half-closed client: a tunnel carries the answer after the FIN" "$out" 'hello from upstream /half-tunnel'
+
 # --- resolved-address guard ---
 out=$(run names.json "curl -s -i http://ok.test:$P/g1; curl -s -i -p http://ok.test:$P/g2; curl -s --socks5-hostname localhost:1080 http://ok.test:$P/g3; echo rc=\$?")
 like "guard: name resolving to 127.0.0.1 refused (HTTP)" "$out" 'resolved to a loopback address'

@@ -20,6 +20,10 @@ printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/missing-h
 printf '#!/bin/sh\nexec "$@"\n' > "$TESTDIR/other-helper"
 chmod 755 "$TESTDIR/other-helper"
 printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/other-helper" > otherapply.json
+# An older apply-seccomp of srt's: it has --late-mounts but no --proxy-listeners.
+printf '#!/bin/sh\n[ "$1" = --help ] && { echo "usage: apply-seccomp [--late-mounts DATA,READY]"; exit 0; }\nexec "$@"\n' > "$TESTDIR/old-helper"
+chmod 755 "$TESTDIR/old-helper"
+printf '{%s,%s,"seccomp":{"applyPath":"%s"}}\n' "$NET" "$FS" "$TESTDIR/old-helper" > oldapply.json
 chmod 644 ./*.json
 
 PROBE='
@@ -84,6 +88,10 @@ for u in $users; do
 	is "$u: seccomp.applyPath not srt's helper refuses to run" "$rc" 1
 	like "$u: seccomp.applyPath not srt's helper is named" "$out" "other-helper is not srt's apply-seccomp"
 	check "$u: nothing ran under another helper" '[ ! -e ran ]'
+	out=$(as "$u" "$SRT" -s oldapply.json -c 'touch ran' 2>&1); rc=$?
+	is "$u: an older srt helper (no --proxy-listeners) refuses to run" "$rc" 1
+	like "$u: ... and is named" "$out" "old-helper is not srt's apply-seccomp"
+	check "$u: nothing ran under the older helper" '[ ! -e ran ]'
 
 	out=$(as "$u" "$SRT" -s base.json -c 'kill -INT $$; echo not-reached' 2>&1); rc=$?
 	is "$u: death by SIGINT gives 130" "$rc" 130
