@@ -139,12 +139,8 @@ def half(port, text):
 
 def slow(addr):
     def h(c):
-        head = b""
-        while b"\r\n\r\n" not in head:
-            b = c.recv(4096)
-            if not b:
-                return
-            head += b
+        if "\r\n\r\n" not in read_head(c):
+            return
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\nfirst ")
         time.sleep(2.5)
         c.sendall(b"second")
