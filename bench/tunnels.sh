@@ -1,6 +1,6 @@
 #!/bin/sh
 # 1,000 concurrent tunnels through srt, inside the sandbox (real bwrap,
-# socat bridge, helper): bench/tunnels.py opens N CONNECT tunnels through
+# the helper's listener, srt's proxy): bench/tunnels.py opens N CONNECT tunnels through
 # the in-sandbox HTTP proxy port to a loopback echo server and holds them.
 # Prints how many worked, srt's descriptor count before / while held /
 # after they closed, and srt's peak RSS; the same for the original srt
