@@ -221,28 +221,11 @@ def extproxy(logpath):
 
 
 def main():
-    cmd = sys.argv[1]
-    if cmd == "connect":
-        connect(sys.argv[2], sys.argv[3])
-    elif cmd == "raw":
-        raw(sys.argv[2], sys.argv[3])
-    elif cmd == "listen":
-        listen(sys.argv[2], sys.argv[3])
-    elif cmd == "silent":
-        silent(sys.argv[2], sys.argv[3])
-    elif cmd == "bind":
-        bind(sys.argv[2])
-    elif cmd == "abandon":
-        abandon(sys.argv[2], sys.argv[3])
-    elif cmd == "half":
-        half(sys.argv[2], sys.argv[3])
-    elif cmd == "slow":
-        slow(sys.argv[2])
-    elif cmd == "extproxy":
-        extproxy(sys.argv[2])
-    else:
+    modes = {"connect": connect, "raw": raw, "listen": listen, "silent": silent, "bind": bind,
+             "abandon": abandon, "half": half, "slow": slow, "extproxy": extproxy}
+    if len(sys.argv) < 2 or sys.argv[1] not in modes:
         sys.exit(__doc__)
-
+    modes[sys.argv[1]](*sys.argv[2:])
 
 if __name__ == "__main__":
     try:
