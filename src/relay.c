@@ -9,6 +9,7 @@
  * direction: that is the backpressure. */
 #include "relay.h"
 
+#include "cpu_policy.h"
 #include "util.h"
 
 #include <errno.h>
@@ -57,6 +58,8 @@ unsigned long relay_count(void)
 
 static void dir_release(struct dir *d)
 {
+	if (!d->r)
+		return; /* never initialised (relay_start failed before it) */
 	if (d->rd)
 		event_free(d->rd);
 	if (d->wr)
@@ -66,6 +69,7 @@ static void dir_release(struct dir *d)
 	if (d->pipe[0] >= 0) {
 		close(d->pipe[0]);
 		close(d->pipe[1]);
+		cpu_policy_bulk_end();
 	}
 }
 
@@ -137,6 +141,7 @@ static void dir_setup_pipe(struct dir *d)
 		d->no_pipe = true;
 		return;
 	}
+	cpu_policy_bulk_begin();
 	(void)fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
 	if (RELAY_SNDBUF) {
 		int v = RELAY_SNDBUF;

@@ -17,11 +17,14 @@
                                          comes at once, its body in two parts 2.5 s apart
   test-net-probe.py extproxy LOG         an "external" HTTP proxy and SOCKS5 server on 127.0.0.1:
                                          print "HTTP SOCKS" ports; both answer every request
-                                         themselves ("external <kind> <target>") and log it"""
+                                         themselves ("external <kind> <target>") and log it
+  test-net-probe.py cc PORT              connect to 127.0.0.1:PORT and print the congestion control
+                                         of the accepting side's socket (as `ss -ti` shows it)"""
 import errno
 import os
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -119,6 +122,20 @@ def abandon(port, url):
     time.sleep(2)
     s.close()
     print("closed", flush=True)
+
+
+def cc(port):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    for _ in range(50):  # until the proxy has accepted it
+        out = subprocess.run(["ss", "-Htin", "state", "established", "( sport = :%s )" % port],
+                             capture_output=True, text=True, check=True).stdout.split()
+        if len(out) > 4:
+            print(out[4])  # the first word of the info line
+            break
+        time.sleep(0.1)
+    else:
+        print("no socket")
+    s.close()
 
 
 def half(port, text):
@@ -222,7 +239,7 @@ def extproxy(logpath):
 
 def main():
     modes = {"connect": connect, "raw": raw, "listen": listen, "silent": silent, "bind": bind,
-             "abandon": abandon, "half": half, "slow": slow, "extproxy": extproxy}
+             "abandon": abandon, "half": half, "slow": slow, "extproxy": extproxy, "cc": cc}
     if len(sys.argv) < 2 or sys.argv[1] not in modes:
         sys.exit(__doc__)
     modes[sys.argv[1]](*sys.argv[2:])

@@ -150,6 +150,10 @@ like "listeners: the HTTP proxy over IPv6 loopback" "$out" 'hello from upstream 
 like "listeners: the SOCKS proxy over IPv6 loopback" "$out" 'hello from upstream /v6s'
 out=$(run main.json "$PROBE bind 3128; $PROBE bind 1080")
 is "listeners: the command cannot take 3128 or 1080 over (IPv4, IPv6, SO_REUSEPORT)" "$(echo $out)" "error EADDRINUSE error EADDRINUSE error EADDRINUSE error EADDRINUSE"
+# srt's end of a sandbox connection uses reno, whatever the host's default
+# (a pacing one such as BBR cost the relay 5-10% of its speed).
+out=$(run main.json "$PROBE cc 3128; $PROBE cc 1080")
+is "listeners: srt's sockets on 3128 and 1080 use reno" "$(echo $out)" "reno reno"
 out=$(run main.json 'ls -l /proc/$$/fd/ | grep -c socket:')
 is "listeners: the command holds no socket (neither a listener nor the channel they came on)" "$out" 0
 descendant_comms() { # PID: the command names of every process below it

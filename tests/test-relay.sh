@@ -3,10 +3,12 @@
 # through plain HTTP (response body relay), CONNECT and SOCKS5 must arrive
 # intact (the relay copies the first MiB and splices the rest), uploads
 # too; each side's EOF is passed on while the other direction keeps going;
-# no descriptor is left behind.  Proxy: tests/proxy-driver on Unix sockets,
+# no descriptor is left behind; the proxy runs as SCHED_BATCH only while a
+# relay splices, and never changes a policy it was started under.
+# Proxy: tests/proxy-driver on Unix sockets,
 # the HTTP one behind a socat bridge as inside the sandbox.
 . "$SRT_TEST_SRCDIR/lib/libtest.sh"
-require_tools curl socat python3 sha256sum
+require_tools curl socat python3 sha256sum chrt
 
 B=${SRT_TEST_BUILDDIR:?}
 D=$TESTDIR
@@ -68,6 +70,30 @@ for kind in http socks; do
 	for _ in $(seq 100); do [ -e "$D/res/first" ] && break; sleep 0.05; done
 	is "$kind: client still sends after upstream's EOF" "$(cat "$D/res/first" 2>/dev/null)" "after"
 done
+
+# --- the proxy's scheduling policy: SCHED_BATCH only while bulk data moves ---
+policy() { chrt -p "$1" | sed -n 's/.*policy: //p'; }
+wait_policy() { # pid policy: up to 5 s
+	for _ in $(seq 100); do [ "$(policy "$1")" = "$2" ] && break; sleep 0.05; done
+	policy "$1"
+}
+is "policy: SCHED_OTHER after the transfers above" "$(policy $DRV)" "SCHED_OTHER|SCHED_RESET_ON_FORK"
+$C -o /dev/null --limit-rate 2M -p --proxy "http://127.0.0.1:$BP" "http://127.0.0.1:$P/data" & SLOW=$!
+is "policy: a bulk relay runs the proxy as SCHED_BATCH, reset in any child" \
+	"$(wait_policy $DRV 'SCHED_BATCH|SCHED_RESET_ON_FORK')" "SCHED_BATCH|SCHED_RESET_ON_FORK"
+kill $SLOW; wait $SLOW 2>/dev/null
+is "policy: back to SCHED_OTHER when the bulk relay ends" \
+	"$(wait_policy $DRV 'SCHED_OTHER|SCHED_RESET_ON_FORK')" "SCHED_OTHER|SCHED_RESET_ON_FORK"
+# A policy the user chose is left alone.
+chrt -i 0 "$B/proxy-driver" "$D/s.json" "$D/h2.sock" "$D/k2.sock" > "$D/drv2.out" 2>&1 & DRV2=$!; PIDS="$PIDS $DRV2"
+for _ in $(seq 100); do grep -q ready "$D/drv2.out" 2>/dev/null && break; sleep 0.02; done
+pipes() { ls -l /proc/$DRV2/fd | grep -c 'pipe:'; }
+pipes0=$(pipes) # inherited ones
+$C -o /dev/null --limit-rate 2M --proxy "socks5h://localhost$D/k2.sock" "http://127.0.0.1:$P/data" & SLOW=$!
+for _ in $(seq 100); do [ "$(pipes)" -gt "$pipes0" ] && break; sleep 0.05; done
+is "policy: the second proxy's relay splices (its pipe is open)" "$(pipes)" "$((pipes0 + 2))"
+is "policy: a proxy started as SCHED_IDLE stays SCHED_IDLE during a bulk relay" "$(policy $DRV2)" "SCHED_IDLE"
+kill $SLOW; wait $SLOW 2>/dev/null
 
 # --- nothing left behind ---
 sleep 0.5
