@@ -24,7 +24,8 @@ SIZE=${SIZE:-268435456}
 RUNS=${RUNS:-5}
 D=$(mktemp -d /tmp/srt-bench.XXXXXX)
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$D"' EXIT
+# (set -e holds in the trap too: a process already gone must not stop the rm)
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; rm -rf "$D"' EXIT
 "$B/net-upstream" 0 > "$D/port" & PIDS="$PIDS $!"
 while [ ! -s "$D/port" ]; do sleep 0.05; done
 P=$(cat "$D/port")

@@ -16,7 +16,8 @@ SRT_ORIGINAL=${SRT_ORIGINAL-/opt/srt-original/package/dist/cli.js}
 D=$(mktemp -d /tmp/srt-bench.XXXXXX)
 chmod 755 "$D"
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$D"' EXIT
+# (set -e holds in the trap too: a process already gone must not stop the rm)
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; rm -rf "$D"' EXIT
 "$BD/tests/net-upstream" 0 > "$D/port" & PIDS="$PIDS $!"
 while [ ! -s "$D/port" ]; do sleep 0.05; done
 P=$(cat "$D/port")

@@ -1,9 +1,17 @@
-/* The scheduling policy of srt's own process while it relays bulk data. */
+/* The scheduling policy of srt's event-loop thread while it relays bulk
+ * data: SCHED_BATCH while relays splice at least 4 MiB/s, SCHED_OTHER
+ * otherwise; a policy srt was started under other than SCHED_OTHER is left
+ * alone.  One event base per process (the timer lives on the first one). */
 #pragma once
 
-/* A relay direction started or stopped carrying bulk data (splice mode).
- * From the first begin to the matching last end the process runs as
- * SCHED_BATCH, unless it was started under a policy other than
- * SCHED_OTHER, which is then left alone. */
-void cpu_policy_bulk_begin(void);
-void cpu_policy_bulk_end(void);
+#include <spawn.h>
+#include <stddef.h>
+
+struct event_base;
+
+/* A relay direction spliced n bytes (it carries bulk data). */
+void cpu_policy_bulk_moved(struct event_base *base, size_t n);
+
+/* For posix_spawn: a child starts under SCHED_OTHER, not under the
+ * SCHED_BATCH srt set for itself. */
+void cpu_policy_spawnattr(posix_spawnattr_t *attr, short *flags);

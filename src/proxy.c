@@ -594,34 +594,41 @@ static void http_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
 	proxy_http_accept(arg, fd, false);
 }
 
-/* A sandbox client's connection is loopback inside the sandbox's own
- * network namespace: no loss, an RTT of microseconds.  Small answers (a 200
- * for CONNECT, a 403) go out at once instead of waiting for Nagle's
- * algorithm, and the bytes srt sends on it use reno: a pacing congestion
- * control such as BBR (a common host default, which a new namespace
- * inherits) only adds timer-driven sends on such a link: it cost the relay
- * 5-10% of its speed (bench/net-throughput.sh).  Reno is always allowed to
- * unprivileged sockets; on failure the default stays. */
-static void tune_sandbox_socket(evutil_socket_t fd)
+/* A sandbox client: small answers (a 200 for CONNECT, a 403) go out at once
+ * instead of waiting for Nagle's algorithm. */
+static void set_nodelay(evutil_socket_t fd)
 {
-	static const char reno[] = "reno";
 	int on = 1;
 
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+/* A sandbox connection is loopback inside the sandbox's own network
+ * namespace: no loss, an RTT of microseconds.  The bytes srt sends on it
+ * use reno: a pacing congestion control such as BBR (a common host default,
+ * which a new namespace inherits) only adds timer-driven sends on such a
+ * link, and cost the relay 5-10% of its speed (bench/net-throughput.sh).
+ * Set on the listener, so every accepted socket has it from the start.
+ * Reno is always allowed to unprivileged sockets; on failure the default
+ * stays. */
+static void use_reno(evutil_socket_t fd)
+{
+	static const char reno[] = "reno";
+
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, reno, sizeof(reno) - 1);
 }
 
 static void http_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
 			       void *arg)
 {
-	tune_sandbox_socket(fd);
+	set_nodelay(fd);
 	proxy_http_accept(arg, fd, true);
 }
 
 static void socks_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
 				void *arg)
 {
-	tune_sandbox_socket(fd);
+	set_nodelay(fd);
 	proxy_socks_accept(arg, fd);
 }
 
@@ -748,6 +755,7 @@ int proxy_adopt_listener(struct proxy_server *p, enum proxy_kind kind, int fd, c
 		return -1;
 	}
 	evutil_make_socket_nonblocking(fd);
+	use_reno(fd);
 	/* backlog 0: the socket listens already (made inside the sandbox, with
 	 * its own backlog; -1 would listen() again with libevent's 128). */
 	l = evconnlistener_new(p->base, kind == PROXY_HTTP ? http_tcp_accept_cb : socks_tcp_accept_cb, p,

@@ -29,6 +29,7 @@ struct dir {
 	struct evbuffer *queue; /* bytes for dst, written before anything else */
 	int pipe[2];            /* splice mode once set up, else -1 */
 	size_t in_pipe;
+	size_t enlarged;        /* F_SETPIPE_SZ's size, counted in enlarged_pipe_bytes */
 	bool no_pipe;           /* pipe2 failed (descriptor limit): keep copying */
 	uint64_t limit;         /* bytes still allowed from src */
 	uint64_t moved;         /* bytes read from src */
@@ -49,11 +50,17 @@ struct relay {
 };
 
 static unsigned long live_relays;
+static size_t enlarged_pipe_bytes;
 static char scratch[RELAY_CHUNK];
 
 unsigned long relay_count(void)
 {
 	return live_relays;
+}
+
+size_t relay_enlarged_pipe_bytes(void)
+{
+	return enlarged_pipe_bytes;
 }
 
 static void dir_release(struct dir *d)
@@ -69,7 +76,7 @@ static void dir_release(struct dir *d)
 	if (d->pipe[0] >= 0) {
 		close(d->pipe[0]);
 		close(d->pipe[1]);
-		cpu_policy_bulk_end();
+		enlarged_pipe_bytes -= d->enlarged;
 	}
 }
 
@@ -141,9 +148,16 @@ static void dir_setup_pipe(struct dir *d)
 		d->no_pipe = true;
 		return;
 	}
-	cpu_policy_bulk_begin();
-	(void)fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-	if (RELAY_SNDBUF) {
+	if (enlarged_pipe_bytes + RELAY_PIPE_SIZE <= RELAY_PIPE_BUDGET) {
+		int size = fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+		if (size > 0) {
+			d->enlarged = (size_t)size;
+			enlarged_pipe_bytes += d->enlarged;
+		}
+	}
+	/* Towards the client only: upstream may be far away, and a fixed
+	 * buffer there would cap an upload at buffer / RTT. */
+	if (RELAY_SNDBUF && d == &d->r->d[1]) {
 		int v = RELAY_SNDBUF;
 		(void)setsockopt(d->dst, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 	}
@@ -201,7 +215,8 @@ static int dir_run(struct dir *d)
 		if (d->pipe[0] < 0 && !d->no_pipe && d->moved >= RELAY_SPLICE_AFTER)
 			dir_setup_pipe(d);
 
-		size_t want = d->limit < RELAY_CHUNK ? (size_t)d->limit : RELAY_CHUNK;
+		size_t chunk = d->pipe[0] >= 0 ? RELAY_PIPE_SIZE : RELAY_CHUNK;
+		size_t want = d->limit < chunk ? (size_t)d->limit : chunk;
 		ssize_t n;
 		if (d->pipe[0] >= 0)
 			n = splice(d->src, NULL, d->pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -222,6 +237,7 @@ static int dir_run(struct dir *d)
 		budget = (size_t)n < budget ? budget - (size_t)n : 0;
 		if (d->pipe[0] >= 0) {
 			d->in_pipe = (size_t)n;
+			cpu_policy_bulk_moved(event_get_base(d->rd), (size_t)n);
 			continue;
 		}
 		/* Copy mode: straight on; what the destination cannot take yet is queued. */

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct bufferevent;
@@ -18,23 +19,30 @@ struct evbuffer;
 struct relay;
 
 #define RELAY_UNLIMITED UINT64_MAX
-/* Most bytes read per syscall (copy mode) and asked of one splice. */
+/* Most bytes read per syscall in copy mode. */
 #define RELAY_CHUNK (256 * 1024)
 /* Bytes one direction moves before it gets a pipe for splice(2)
  * (overridable at build time to compare copy and splice). */
 #ifndef RELAY_SPLICE_AFTER
 #define RELAY_SPLICE_AFTER (1024 * 1024)
 #endif
-/* Pipe size asked for (fcntl F_SETPIPE_SZ; the default is kept on failure). */
+/* Pipe size asked for, and bytes asked of one splice.  With srt in
+ * SCHED_BATCH (cpu_policy.c) it runs long batches, and 1 MiB per splice
+ * beat 256 KiB by about a fifth (bench/net-throughput.sh). */
 #ifndef RELAY_PIPE_SIZE
-#define RELAY_PIPE_SIZE (256 * 1024)
+#define RELAY_PIPE_SIZE (1024 * 1024)
 #endif
-/* Send buffer asked for on a bulk direction's destination (0 = leave it;
- * the kernel doubles it and caps it at net.core.wmem_max).  Small enough
- * that the bytes in flight stay in cache for the reader's copy: 256 KiB
- * was faster than 1 MiB and than autotuning (bench/net-throughput.sh). */
+/* Most bytes all live relay pipes are enlarged to together; the rest keep
+ * the kernel's 64 KiB.  Enlarged pipes count against the user's
+ * fs.pipe-user-pages-soft (64 MiB by default), which the sandboxed command,
+ * the same user, shares: past it the command's new pipes get 8 KiB. */
+#define RELAY_PIPE_BUDGET (16 * 1024 * 1024)
+/* Send buffer asked for on a bulk direction towards the client (0 = leave
+ * it; the kernel doubles it and caps it at net.core.wmem_max, 208 KiB by
+ * default, raised on many hosts).  With the 1 MiB pipe, 1 MiB here was
+ * faster than 256 KiB (bench/net-throughput.sh, wmem_max at 4 MiB). */
 #ifndef RELAY_SNDBUF
-#define RELAY_SNDBUF (256 * 1024)
+#define RELAY_SNDBUF (1024 * 1024)
 #endif
 /* Bytes one direction moves per wakeup before it yields to other events. */
 #define RELAY_BUDGET (8 * 1024 * 1024)
@@ -89,3 +97,6 @@ int relay_take_fd(struct bufferevent *bev, struct evbuffer *out_to_fd, struct ev
 
 /* Number of live relays (for tests and benchmarks). */
 unsigned long relay_count(void);
+
+/* Bytes the live relays' pipes were enlarged to, together (for tests). */
+size_t relay_enlarged_pipe_bytes(void);

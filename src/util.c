@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include "cpu_policy.h"
 #include "log.h"
 
 #include <errno.h>
@@ -78,7 +79,9 @@ void spawnattr_init_clean(posix_spawnattr_t *attr)
 	posix_spawnattr_init(attr);
 	posix_spawnattr_setsigmask(attr, &none);
 	posix_spawnattr_setsigdefault(attr, &dfl);
-	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	cpu_policy_spawnattr(attr, &flags);
+	posix_spawnattr_setflags(attr, flags);
 }
 
 void close_keep_errno(int fd)
