@@ -5,9 +5,9 @@
 #   srt's HTTP proxy accepting on it), plain HTTP and CONNECT;
 #   the original srt 0.0.83 the same way, when present;
 #   srt's proxy alone on the host (proxy-driver behind a socat bridge);
-#   one bare relay process on the host (socat TCP -> TCP): what any proxy
-#   between two loopback TCP connections costs on this machine, the ceiling
-#   for a path that must relay in user space.
+#   one bare relay process on the host (socat TCP -> TCP, copying through
+#   user space): what a plain relay between two loopback TCP connections
+#   gets on this machine, for comparison.
 # Best of $RUNS rounds each (default 5), and the median over the rounds of
 # each case's share of the same round's direct download (the machine's
 # speed drifts between rounds; the share drifts less).
@@ -90,5 +90,5 @@ if best["orig"]:
     line("original, in sandbox (CONNECT)", "orig_c")
 line("srt proxy on host (plain)", "host_p", "  (proxy-driver + socat -b 256K)")
 line("srt proxy on host (CONNECT)", "host_c")
-line("one bare relay (socat TCP->TCP)", "hop", "  (ceiling of a user-space relay)")
+line("one bare relay (socat TCP->TCP)", "hop", "  (a plain copying relay)")
 PY
