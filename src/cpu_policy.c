@@ -12,8 +12,8 @@
  *
  * The price is latency under CPU contention, so the policy follows the
  * traffic, not the connections: srt enters SCHED_BATCH once relays splice
- * BULK_MIN_BYTES within a tick, and a timer takes it back to SCHED_OTHER
- * after a tick with less.  A tunnel that once moved a lot and now sits idle
+ * BULK_MIN_BYTES within a tick (16 MiB/s; slower transfers hardly load a
+ * CPU), and a timer takes it back to SCHED_OTHER after a tick with less.  A tunnel that once moved a lot and now sits idle
  * or trickles leaves srt in SCHED_OTHER.
  *
  * An unprivileged thread may switch between SCHED_OTHER and SCHED_BATCH
@@ -29,7 +29,7 @@
 #include <time.h>
 
 #define TICK_MS 250
-#define BULK_MIN_BYTES (1024 * 1024) /* per tick: 4 MiB/s */
+#define BULK_MIN_BYTES (4 * 1024 * 1024) /* per tick: 16 MiB/s */
 
 static struct event *tick;
 static size_t moved_in_tick;
@@ -60,14 +60,16 @@ static long ms_since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+static void leave_batch(void);
+
 static void start_tick(void)
 {
 	struct timeval tv = {.tv_sec = 0, .tv_usec = TICK_MS * 1000};
 
 	moved_in_tick = 0;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &tick_start);
-	if (in_batch)
-		evtimer_add(tick, &tv);
+	if (in_batch && evtimer_add(tick, &tv) < 0)
+		leave_batch(); /* without the timer nothing would bring it back */
 }
 
 static void leave_batch(void)
@@ -103,6 +105,15 @@ void cpu_policy_bulk_moved(struct event_base *base, size_t n)
 	}
 	in_batch = true;
 	start_tick();
+}
+
+void cpu_policy_free(void)
+{
+	if (in_batch)
+		leave_batch();
+	if (tick)
+		event_free(tick);
+	tick = NULL;
 }
 
 void cpu_policy_spawnattr(posix_spawnattr_t *attr, short *flags)

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "config.h"
 #include "control.h"
+#include "cpu_policy.h"
 #include "listeners.h"
 #include "locate.h"
 #include "log.h"
@@ -105,6 +106,7 @@ static void run_cleanup(struct run *r)
 		fs_plan_cleanup(r->fs);
 		fs_plan_free(r->fs);
 	}
+	cpu_policy_free();
 	if (r->base)
 		event_base_free(r->base);
 	config_free(r->live_cfg);

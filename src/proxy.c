@@ -608,9 +608,10 @@ static void set_nodelay(evutil_socket_t fd)
  * use reno: a pacing congestion control such as BBR (a common host default,
  * which a new namespace inherits) only adds timer-driven sends on such a
  * link, and cost the relay 5-10% of its speed (bench/net-throughput.sh).
- * Set on the listener, so every accepted socket has it from the start.
- * Reno is always allowed to unprivileged sockets; on failure the default
- * stays. */
+ * Set on the listener, so that connections accepted later have it from
+ * their start, and again on each accepted one (some may have completed
+ * their handshake before srt adopted the listener).  Reno is always
+ * allowed to unprivileged sockets; on failure the default stays. */
 static void use_reno(evutil_socket_t fd)
 {
 	static const char reno[] = "reno";
@@ -622,6 +623,7 @@ static void http_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, str
 			       void *arg)
 {
 	set_nodelay(fd);
+	use_reno(fd);
 	proxy_http_accept(arg, fd, true);
 }
 
@@ -629,6 +631,7 @@ static void socks_tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, st
 				void *arg)
 {
 	set_nodelay(fd);
+	use_reno(fd);
 	proxy_socks_accept(arg, fd);
 }
 

@@ -10,6 +10,7 @@
 #include "relay.h"
 
 #include "cpu_policy.h"
+#include "pipe_budget.h"
 #include "util.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@ struct dir {
 	struct evbuffer *queue; /* bytes for dst, written before anything else */
 	int pipe[2];            /* splice mode once set up, else -1 */
 	size_t in_pipe;
-	size_t enlarged;        /* F_SETPIPE_SZ's size, counted in enlarged_pipe_bytes */
+	struct pipe_share share; /* the pipe's part of the budget for enlarged pipes */
 	bool no_pipe;           /* pipe2 failed (descriptor limit): keep copying */
 	uint64_t limit;         /* bytes still allowed from src */
 	uint64_t moved;         /* bytes read from src */
@@ -50,7 +51,6 @@ struct relay {
 };
 
 static unsigned long live_relays;
-static size_t enlarged_pipe_bytes;
 static char scratch[RELAY_CHUNK];
 
 unsigned long relay_count(void)
@@ -58,9 +58,19 @@ unsigned long relay_count(void)
 	return live_relays;
 }
 
-size_t relay_enlarged_pipe_bytes(void)
+size_t relay_enlarged_pipe(const struct relay *r, bool from_a)
 {
-	return enlarged_pipe_bytes;
+	return r->d[from_a ? 0 : 1].share.size;
+}
+
+static void dir_close_pipe(struct dir *d)
+{
+	if (d->pipe[0] < 0)
+		return;
+	pipe_share_release(&d->share);
+	close(d->pipe[0]);
+	close(d->pipe[1]);
+	d->pipe[0] = d->pipe[1] = -1;
 }
 
 static void dir_release(struct dir *d)
@@ -73,11 +83,7 @@ static void dir_release(struct dir *d)
 		event_free(d->wr);
 	if (d->queue)
 		evbuffer_free(d->queue);
-	if (d->pipe[0] >= 0) {
-		close(d->pipe[0]);
-		close(d->pipe[1]);
-		enlarged_pipe_bytes -= d->enlarged;
-	}
+	dir_close_pipe(d);
 }
 
 static void relay_free(struct relay *r)
@@ -148,13 +154,7 @@ static void dir_setup_pipe(struct dir *d)
 		d->no_pipe = true;
 		return;
 	}
-	if (enlarged_pipe_bytes + RELAY_PIPE_SIZE <= RELAY_PIPE_BUDGET) {
-		int size = fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-		if (size > 0) {
-			d->enlarged = (size_t)size;
-			enlarged_pipe_bytes += d->enlarged;
-		}
-	}
+	pipe_share_enlarge(&d->share, d->pipe[1], RELAY_PIPE_SIZE, &d->in_pipe);
 	/* Towards the client only: upstream may be far away, and a fixed
 	 * buffer there would cap an upload at buffer / RTT. */
 	if (RELAY_SNDBUF && d == &d->r->d[1]) {
@@ -237,6 +237,7 @@ static int dir_run(struct dir *d)
 		budget = (size_t)n < budget ? budget - (size_t)n : 0;
 		if (d->pipe[0] >= 0) {
 			d->in_pipe = (size_t)n;
+			pipe_share_used(&d->share);
 			cpu_policy_bulk_moved(event_get_base(d->rd), (size_t)n);
 			continue;
 		}
@@ -272,6 +273,7 @@ static void dir_maybe_shut(struct dir *d)
 	if (!ended || d->shut || evbuffer_get_length(d->queue) > 0 || d->in_pipe > 0)
 		return;
 	d->shut = true;
+	dir_close_pipe(d); /* the direction is done: its pipe's share is free */
 	if (borrowed_dst)
 		return; /* the borrowed side stays open for the next request */
 	shutdown(d->dst, SHUT_WR);

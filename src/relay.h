@@ -26,21 +26,18 @@ struct relay;
 #ifndef RELAY_SPLICE_AFTER
 #define RELAY_SPLICE_AFTER (1024 * 1024)
 #endif
-/* Pipe size asked for, and bytes asked of one splice.  With srt in
- * SCHED_BATCH (cpu_policy.c) it runs long batches, and 1 MiB per splice
- * beat 256 KiB by about a fifth (bench/net-throughput.sh). */
+/* Pipe size asked for (within pipe_budget.h's budget), and bytes asked of
+ * one splice.  With srt in SCHED_BATCH (cpu_policy.c) it runs long
+ * batches, and 1 MiB per splice beat 256 KiB by about a fifth
+ * (bench/net-throughput.sh). */
 #ifndef RELAY_PIPE_SIZE
 #define RELAY_PIPE_SIZE (1024 * 1024)
 #endif
-/* Most bytes all live relay pipes are enlarged to together; the rest keep
- * the kernel's 64 KiB.  Enlarged pipes count against the user's
- * fs.pipe-user-pages-soft (64 MiB by default), which the sandboxed command,
- * the same user, shares: past it the command's new pipes get 8 KiB. */
-#define RELAY_PIPE_BUDGET (16 * 1024 * 1024)
-/* Send buffer asked for on a bulk direction towards the client (0 = leave
- * it; the kernel doubles it and caps it at net.core.wmem_max, 208 KiB by
- * default, raised on many hosts).  With the 1 MiB pipe, 1 MiB here was
- * faster than 256 KiB (bench/net-throughput.sh, wmem_max at 4 MiB). */
+/* Send buffer asked for on a bulk direction towards the client, fd_a of
+ * relay_start (0 = leave it; the kernel caps it at net.core.wmem_max, 208
+ * KiB by default and raised on many hosts, then doubles it).  With the
+ * 1 MiB pipe, 1 MiB here was faster than 256 KiB and than autotuning
+ * (bench/net-throughput.sh, wmem_max 4 MiB). */
 #ifndef RELAY_SNDBUF
 #define RELAY_SNDBUF (1024 * 1024)
 #endif
@@ -72,8 +69,8 @@ struct relay_opts {
 	void *arg;
 };
 
-/* Relay between fd_a and fd_b (connected, non-blocking; b is always owned,
- * a unless opts->borrow_a).  to_a and to_b (may be NULL) hold bytes to
+/* Relay between fd_a, the client's side, and fd_b, upstream (connected,
+ * non-blocking; b is always owned, a unless opts->borrow_a).  to_a and to_b (may be NULL) hold bytes to
  * write to a and to b before anything relayed; their contents are moved.
  * Returns NULL (descriptors untouched) when out of memory. */
 struct relay *relay_start(struct event_base *base, int fd_a, struct evbuffer *to_a, int fd_b, struct evbuffer *to_b,
@@ -82,7 +79,8 @@ struct relay *relay_start(struct event_base *base, int fd_a, struct evbuffer *to
 /* Stop a relay without running its callback; closes the owned descriptors. */
 void relay_cancel(struct relay *r);
 
-/* Relay two bufferevents as a raw tunnel until both directions ended:
+/* Relay two bufferevents, a the client's side, as a raw tunnel until both
+ * directions ended:
  * takes their descriptors (bytes already buffered in either direction go
  * first) and frees them; done (may be NULL) runs when the tunnel ends.
  * On failure both are freed and closed, NULL is returned and done does
@@ -98,5 +96,6 @@ int relay_take_fd(struct bufferevent *bev, struct evbuffer *out_to_fd, struct ev
 /* Number of live relays (for tests and benchmarks). */
 unsigned long relay_count(void);
 
-/* Bytes the live relays' pipes were enlarged to, together (for tests). */
-size_t relay_enlarged_pipe_bytes(void);
+/* Bytes the pipe of one direction was enlarged to (pipe_budget.h), 0 if
+ * none (for tests). */
+size_t relay_enlarged_pipe(const struct relay *r, bool from_a);

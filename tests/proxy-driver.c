@@ -8,6 +8,7 @@
  * entry the proxy cannot compile added to deniedResolvedAddresses.  On
  * exit, after proxy_free: "relays=N" (tunnels still alive). */
 #include "config.h"
+#include "cpu_policy.h"
 #include "log.h"
 #include "proxy.h"
 #include "relay.h"
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
 	event_free(s4);
 	event_free(s2);
 	event_free(s3);
+	cpu_policy_free();
 	event_base_free(base);
 	config_free(cfg);
 	free(path);

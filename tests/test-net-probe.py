@@ -130,9 +130,15 @@ CONGESTION_CONTROLS = {"reno", "cubic", "bbr", "bbr2", "dctcp", "vegas", "westwo
 
 def cc(port):
     s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
-    out = subprocess.run(["ss", "-Htin", "state", "established", "( sport = :%s )" % port],
-                         capture_output=True, text=True, check=True).stdout.split()
-    print(next((w for w in out if w in CONGESTION_CONTROLS), "none"))
+    found = "none"
+    for _ in range(50):  # until the accepting side's socket is listed
+        out = subprocess.run(["ss", "-Htin", "state", "established", "( sport = :%s )" % port],
+                             capture_output=True, text=True, check=True).stdout.split()
+        found = next((w for w in out if w in CONGESTION_CONTROLS), "none")
+        if found != "none":
+            break
+        time.sleep(0.1)
+    print(found)
     s.close()
 
 
