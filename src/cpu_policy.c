@@ -8,13 +8,15 @@
  * scheduler srt is throughput work: it stops preempting on wakeup and runs
  * longer batches when it runs.  On a 2-core machine that alone moved the
  * sandbox's 256 MiB download from about 54% to about 61% of a direct one
- * (bench/net-throughput.sh).
+ * (bench/net-throughput.sh, with 256 KiB pipes; the larger pipes it made
+ * worthwhile brought it to 73-82%).
  *
  * The price is latency under CPU contention, so the policy follows the
  * traffic, not the connections: srt enters SCHED_BATCH once relays splice
  * BULK_MIN_BYTES within a tick (16 MiB/s; slower transfers hardly load a
- * CPU), and a timer takes it back to SCHED_OTHER after a tick with less.  A tunnel that once moved a lot and now sits idle
- * or trickles leaves srt in SCHED_OTHER.
+ * CPU), and a timer takes it back to SCHED_OTHER after a tick with less.
+ * A tunnel that once moved a lot and now sits idle or trickles leaves srt
+ * in SCHED_OTHER.
  *
  * An unprivileged thread may switch between SCHED_OTHER and SCHED_BATCH
  * (sched(7)); failure changes nothing, so it is ignored.  SCHED_RESET_ON_FORK

@@ -1,3 +1,5 @@
+/* The budget for enlarged relay pipes (see pipe_budget.h): a list of the
+ * enlarged ones, so that an idle one can be found and shrunk. */
 #include "pipe_budget.h"
 
 #include <fcntl.h>
