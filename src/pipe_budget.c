@@ -3,7 +3,6 @@
 #include "pipe_budget.h"
 
 #include <fcntl.h>
-#include <stdbool.h>
 #include <unistd.h>
 
 static struct pipe_share *enlarged;
@@ -31,8 +30,8 @@ static void unlink_share(struct pipe_share *s)
 }
 
 /* Shrink one empty enlarged pipe unused for PIPE_BUDGET_IDLE_S back to the
- * kernel's size (a page per slot, 16 slots); true if one was. */
-static bool reclaim_idle(void)
+ * kernel's size (a page per slot, 16 slots). */
+static void reclaim_idle(void)
 {
 	time_t now = now_s();
 
@@ -42,9 +41,8 @@ static bool reclaim_idle(void)
 		if (fcntl(s->fd, F_SETPIPE_SZ, 16 * getpagesize()) < 0)
 			continue;
 		unlink_share(s);
-		return true;
+		return;
 	}
-	return false;
 }
 
 void pipe_share_enlarge(struct pipe_share *s, int fd, size_t want, const size_t *in_pipe)
@@ -54,8 +52,8 @@ void pipe_share_enlarge(struct pipe_share *s, int fd, size_t want, const size_t 
 	s->fd = fd;
 	s->in_pipe = in_pipe;
 	s->last_used = now_s();
-	if (in_use + want > PIPE_BUDGET_BYTES && !reclaim_idle())
-		return;
+	if (in_use + want > PIPE_BUDGET_BYTES)
+		reclaim_idle();
 	if (in_use + want > PIPE_BUDGET_BYTES)
 		return;
 	size = fcntl(fd, F_SETPIPE_SZ, (int)want);

@@ -608,10 +608,9 @@ static void set_nodelay(evutil_socket_t fd)
  * use reno: a pacing congestion control such as BBR (a common host default,
  * which a new namespace inherits) only adds timer-driven sends on such a
  * link, and cost the relay 5-10% of its speed (bench/net-throughput.sh).
- * Set on the listener, so that connections accepted later have it from
- * their start, and again on each accepted one (some may have completed
- * their handshake before srt adopted the listener).  Reno is always
- * allowed to unprivileged sockets; on failure the default stays. */
+ * Set on each accepted socket (srt sends nothing before it accepts).
+ * Reno is always allowed to unprivileged sockets; on failure the default
+ * stays. */
 static void use_reno(evutil_socket_t fd)
 {
 	static const char reno[] = "reno";
@@ -758,7 +757,6 @@ int proxy_adopt_listener(struct proxy_server *p, enum proxy_kind kind, int fd, c
 		return -1;
 	}
 	evutil_make_socket_nonblocking(fd);
-	use_reno(fd);
 	/* backlog 0: the socket listens already (made inside the sandbox, with
 	 * its own backlog; -1 would listen() again with libevent's 128). */
 	l = evconnlistener_new(p->base, kind == PROXY_HTTP ? http_tcp_accept_cb : socks_tcp_accept_cb, p,

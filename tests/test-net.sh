@@ -151,8 +151,7 @@ like "listeners: the SOCKS proxy over IPv6 loopback" "$out" 'hello from upstream
 out=$(run main.json "$PROBE bind 3128; $PROBE bind 1080")
 is "listeners: the command cannot take 3128 or 1080 over (IPv4, IPv6, SO_REUSEPORT)" "$(echo $out)" "error EADDRINUSE error EADDRINUSE error EADDRINUSE error EADDRINUSE"
 # srt's end of a sandbox connection uses reno, whatever the host's default
-# (a pacing one such as BBR cost the relay 5-10% of its speed); set on the
-# listeners, so a connection has it before srt accepts it.
+# (a pacing one such as BBR cost the relay 5-10% of its speed).
 out=$(run main.json "$PROBE cc 3128; $PROBE cc 1080")
 is "listeners: srt's sockets on 3128 and 1080 use reno" "$(echo $out)" "reno reno"
 out=$(run main.json 'ls -l /proc/$$/fd/ | grep -c socket:')
